@@ -1,0 +1,2 @@
+//! The `caveat` command line (placeholder until the CLI lands).
+fn main() {}

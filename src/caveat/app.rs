@@ -1,0 +1,106 @@
+//! Application-defined caveats: a namespaced name and a value, checked by a predicate that the
+//! verifier registers under that name. Unregistered names are denials.
+
+use serde_json::{json, Value};
+
+use super::{kind, reason, write_kind, Fields};
+use crate::codec::cbor::{self, Reader};
+use crate::error::Error;
+
+/// Longest name, in bytes.
+pub const MAX_NAME_LEN: usize = 64;
+/// Longest value, in bytes.
+pub const MAX_VALUE_LEN: usize = 255;
+
+/// `<namespace>/<name> = <value>`, e.g. `example.com/action = read`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AppCaveat {
+    name: String,
+    value: String,
+}
+
+impl AppCaveat {
+    /// An application caveat. The name is `<namespace>/<name>`: 3–64 bytes of
+    /// `[a-z0-9._-]` with exactly one `/` not at either end. The value is 0–255 bytes of UTF-8
+    /// without control characters.
+    ///
+    /// # Errors
+    /// `badValueCaveat` with key `name` or `value`.
+    pub fn new(name: &str, value: &str) -> Result<Self, Error> {
+        check_name(name).map_err(|r| Error::bad_caveat("name", r))?;
+        check_value(value).map_err(|r| Error::bad_caveat("value", r))?;
+        Ok(Self {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        })
+    }
+
+    /// The namespaced name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The value.
+    #[must_use]
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        let name = f
+            .get("name")?
+            .as_str()
+            .ok_or_else(|| Error::bad_caveat("name", "not a string"))?;
+        let value = f
+            .get("value")?
+            .as_str()
+            .ok_or_else(|| Error::bad_caveat("value", "not a string"))?;
+        Self::new(name, value)
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        json!({"type": "app", "name": self.name, "value": self.value})
+    }
+
+    pub(crate) fn to_text(&self) -> String {
+        format!("{} = {}", self.name, self.value)
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        write_kind(out, 3, kind::APP);
+        cbor::write_text(out, &self.name);
+        cbor::write_text(out, &self.value);
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+        let name = r.text(MAX_NAME_LEN).map_err(reason)?;
+        let value = r.text(MAX_VALUE_LEN).map_err(reason)?;
+        Self::new(name, value).map_err(|_| "malformed application caveat")
+    }
+}
+
+fn check_name(name: &str) -> Result<(), &'static str> {
+    if name.len() < 3 || name.len() > MAX_NAME_LEN {
+        return Err("must be 3 to 64 bytes");
+    }
+    if !name.bytes().all(|b| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'/')
+    }) {
+        return Err("allowed characters are a-z 0-9 . _ - /");
+    }
+    match name.split_once('/') {
+        Some((ns, rest)) if !ns.is_empty() && !rest.is_empty() && !rest.contains('/') => Ok(()),
+        _ => Err("must be <namespace>/<name>"),
+    }
+}
+
+fn check_value(value: &str) -> Result<(), &'static str> {
+    if value.len() > MAX_VALUE_LEN {
+        Err("longer than 255 bytes")
+    } else if value.chars().any(char::is_control) {
+        Err("contains control characters")
+    } else {
+        Ok(())
+    }
+}

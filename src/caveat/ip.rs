@@ -1,0 +1,224 @@
+//! `ip`: the client address must fall in one of the listed networks (IPv4 and IPv6).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use serde_json::{json, Value};
+
+use super::{kind, reason, write_kind, Fields};
+use crate::codec::cbor::{self, Reader};
+use crate::error::Error;
+
+/// Most networks one caveat may list.
+pub const MAX_ENTRIES: usize = 64;
+
+/// A whitelist of networks. A bare address means /32 (IPv4) or /128 (IPv6). Host bits below
+/// the prefix are kept as written (the seed system's own example is `189.34.15.0/8`) and ignored
+/// when matching.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IpCaveat {
+    /// The allowed networks (never empty).
+    pub whitelist: Vec<IpNet>,
+}
+
+impl IpCaveat {
+    /// A caveat allowing the given networks.
+    ///
+    /// # Errors
+    /// `badValueCaveat` (key `whitelist`) when the list is empty or too long.
+    pub fn new(whitelist: Vec<IpNet>) -> Result<Self, Error> {
+        if whitelist.is_empty() {
+            return Err(Error::bad_caveat("whitelist", "empty list"));
+        }
+        if whitelist.len() > MAX_ENTRIES {
+            return Err(Error::bad_caveat("whitelist", "more than 64 entries"));
+        }
+        Ok(Self { whitelist })
+    }
+
+    /// Parses one entry: `a.b.c.d`, `a.b.c.d/n`, an IPv6 address, or `ipv6/n`. Strict: no
+    /// leading zeros, no zone ids, no spaces, prefix within the family's width.
+    ///
+    /// # Errors
+    /// `badValueCaveat` (key `whitelist`).
+    pub fn parse_entry(text: &str) -> Result<IpNet, Error> {
+        let bad = |r| Error::bad_caveat("whitelist", r);
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        // std's parsers reject leading zeros in IPv4 octets, zone ids and surrounding spaces.
+        let addr: IpAddr = addr.parse().map_err(|_| bad("not an IP address"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => {
+                if p.is_empty()
+                    || p.len() > 3
+                    || !p.bytes().all(|b| b.is_ascii_digit())
+                    || (p.len() > 1 && p.starts_with('0'))
+                {
+                    return Err(bad("bad prefix length"));
+                }
+                p.parse::<u8>()
+                    .ok()
+                    .filter(|&n| n <= max)
+                    .ok_or(bad("prefix length too long"))?
+            }
+        };
+        IpNet::new(addr, prefix).map_err(|_| bad("prefix length too long"))
+    }
+
+    /// Whether `client` is in a listed network. The client is canonicalized first (an
+    /// IPv4-mapped IPv6 address is its IPv4 address). No client address fails closed.
+    #[must_use]
+    pub fn holds(&self, client: Option<IpAddr>) -> bool {
+        let Some(client) = client.map(canonical) else {
+            return false;
+        };
+        self.whitelist.iter().any(|net| net.contains(&client))
+    }
+
+    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        let entries = f.strings("whitelist")?;
+        let nets = entries
+            .into_iter()
+            .map(Self::parse_entry)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(nets)
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        let list: Vec<String> = self.whitelist.iter().map(ToString::to_string).collect();
+        json!({"type": "ip", "whitelist": list})
+    }
+
+    pub(crate) fn to_text(&self) -> String {
+        let list: Vec<String> = self.whitelist.iter().map(ToString::to_string).collect();
+        format!("ip = {}", list.join("|"))
+    }
+
+    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
+        let nets = rest
+            .split('|')
+            .map(Self::parse_entry)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(nets)
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        write_kind(out, 2, kind::IP);
+        cbor::write_array(out, self.whitelist.len());
+        let mut entry = [0u8; 17];
+        for net in &self.whitelist {
+            let len = match net {
+                IpNet::V4(n) => {
+                    entry[..4].copy_from_slice(&n.addr().octets());
+                    entry[4] = n.prefix_len();
+                    5
+                }
+                IpNet::V6(n) => {
+                    entry[..16].copy_from_slice(&n.addr().octets());
+                    entry[16] = n.prefix_len();
+                    17
+                }
+            };
+            cbor::write_bytes(out, &entry[..len]);
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+        let n = r.array(MAX_ENTRIES).map_err(reason)?;
+        let mut whitelist = Vec::with_capacity(n);
+        for _ in 0..n {
+            let b = r.bytes(17).map_err(reason)?;
+            let net = match *b {
+                [a, b2, c, d, p] => Ipv4Net::new(Ipv4Addr::new(a, b2, c, d), p)
+                    .map(IpNet::V4)
+                    .map_err(|_| "IPv4 prefix longer than 32")?,
+                [ref addr @ .., p] if b.len() == 17 => {
+                    let octets: [u8; 16] = addr.try_into().map_err(|_| "bad IP entry")?;
+                    Ipv6Net::new(Ipv6Addr::from(octets), p)
+                        .map(IpNet::V6)
+                        .map_err(|_| "IPv6 prefix longer than 128")?
+                }
+                _ => return Err("IP entry is neither 5 nor 17 bytes"),
+            };
+            whitelist.push(net);
+        }
+        Self::new(whitelist).map_err(|_| "empty IP whitelist")
+    }
+}
+
+/// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is the IPv4 address it maps.
+#[must_use]
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 @ IpAddr::V4(_) => v4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cav(entries: &[&str]) -> IpCaveat {
+        IpCaveat::new(
+            entries
+                .iter()
+                .map(|e| IpCaveat::parse_entry(e).expect(e))
+                .collect(),
+        )
+        .expect("caveat")
+    }
+
+    #[test]
+    fn matching() {
+        let c = cav(&["10.0.0.0/8", "2001:db8::/32", "167.73.12.17"]);
+        assert!(c.holds(Some("10.1.2.3".parse().expect("ip"))));
+        assert!(c.holds(Some("::ffff:10.1.2.3".parse().expect("ip"))));
+        assert!(c.holds(Some("2001:db8::1".parse().expect("ip"))));
+        assert!(c.holds(Some("167.73.12.17".parse().expect("ip"))));
+        assert!(!c.holds(Some("167.73.12.18".parse().expect("ip"))));
+        assert!(!c.holds(Some("11.0.0.1".parse().expect("ip"))));
+        assert!(!c.holds(None));
+        let v4only = cav(&["0.0.0.0/0"]);
+        assert!(!v4only.holds(Some("2001:db8::1".parse().expect("ip"))));
+    }
+
+    #[test]
+    fn host_bits_are_ignored_when_matching() {
+        let c = cav(&["189.34.15.0/8"]);
+        assert!(c.holds(Some("189.1.1.1".parse().expect("ip"))));
+        assert_eq!(c.to_text(), "ip = 189.34.15.0/8");
+    }
+
+    #[test]
+    fn strict_entries() {
+        for bad in [
+            "10.0.0.0/33",
+            "010.0.0.0/8",
+            "fe80::1%eth0",
+            "10.0.0.0/",
+            "10.0.0.0/08",
+            " 10.0.0.1",
+            "10.0.0.1 ",
+            "::/129",
+            "10.0.0",
+            "",
+            "10.0.0.0/-1",
+            "10.0.0.0/+8",
+        ] {
+            assert_eq!(
+                IpCaveat::parse_entry(bad).expect_err(bad).id(),
+                "badValueCaveat",
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            IpCaveat::new(vec![]).expect_err("empty").id(),
+            "badValueCaveat"
+        );
+    }
+}

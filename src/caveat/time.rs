@@ -1,0 +1,114 @@
+//! `time`: the token is valid while `now < validUntil`.
+
+use serde_json::{json, Value};
+
+use super::{kind, reason, write_kind, Fields};
+use crate::codec::cbor::{self, Reader};
+use crate::error::Error;
+
+/// Valid while `now < valid_until` (unix seconds, strict, as Onedata), plus any leeway the
+/// verifier allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimeCaveat {
+    /// The first second at which the token is no longer valid.
+    pub valid_until: u64,
+}
+
+impl TimeCaveat {
+    /// Whether the caveat holds at `now` with `leeway` seconds of tolerance. Checked arithmetic:
+    /// a sum that overflows fails closed.
+    #[must_use]
+    pub fn holds(&self, now: u64, leeway: u64) -> bool {
+        self.valid_until
+            .checked_add(leeway)
+            .is_some_and(|end| now < end)
+    }
+
+    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        let v = f.get("validUntil")?;
+        let valid_until = v
+            .as_u64()
+            .ok_or_else(|| Error::bad_caveat("validUntil", "not a non-negative integer"))?;
+        Ok(Self { valid_until })
+    }
+
+    pub(crate) fn to_json(self) -> Value {
+        json!({"type": "time", "validUntil": self.valid_until})
+    }
+
+    pub(crate) fn to_text(self) -> String {
+        format!("time < {}", self.valid_until)
+    }
+
+    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
+        let bad = || Error::bad_caveat("validUntil", "not a non-negative integer");
+        // Canonical decimal only: no sign, no leading zeros, no spaces.
+        if rest.is_empty()
+            || !rest.bytes().all(|b| b.is_ascii_digit())
+            || (rest.len() > 1 && rest.starts_with('0'))
+        {
+            return Err(bad());
+        }
+        let valid_until = rest.parse().map_err(|_| bad())?;
+        Ok(Self { valid_until })
+    }
+
+    pub(crate) fn encode(self, out: &mut Vec<u8>) {
+        write_kind(out, 2, kind::TIME);
+        cbor::write_uint(out, self.valid_until);
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+        Ok(Self {
+            valid_until: r.uint().map_err(reason)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_bound_and_leeway() {
+        let c = TimeCaveat { valid_until: 100 };
+        assert!(c.holds(99, 0));
+        assert!(!c.holds(100, 0));
+        assert!(c.holds(100, 1));
+        assert!(!c.holds(101, 1));
+        assert!(
+            !TimeCaveat {
+                valid_until: u64::MAX
+            }
+            .holds(0, 1),
+            "overflow fails closed"
+        );
+        assert!(TimeCaveat {
+            valid_until: u64::MAX
+        }
+        .holds(u64::MAX - 1, 0));
+    }
+
+    #[test]
+    fn text_form_is_canonical() {
+        assert_eq!(
+            TimeCaveat::from_text("8374891234").expect("ok").valid_until,
+            8_374_891_234
+        );
+        for bad in [
+            "",
+            "-1",
+            "+1",
+            "01",
+            " 1",
+            "1 ",
+            "1e3",
+            "18446744073709551616",
+        ] {
+            assert_eq!(
+                TimeCaveat::from_text(bad).expect_err(bad).id(),
+                "badValueCaveat"
+            );
+        }
+    }
+}

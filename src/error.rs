@@ -1,0 +1,294 @@
+//! The one error type of the crate, with stable string ids and a JSON form.
+//!
+//! Every failure has an id (camelCase, stable across releases, following Onedata's ids where they
+//! fit) that tests, vectors and scripts match on. [`Error::to_json`] gives the wire form
+//! `{"error":{"id":…,"details":{…},"description":…}}`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde_json::{json, Map, Value};
+
+/// Everything that can go wrong when decoding, minting or verifying a token.
+///
+/// Match on [`Error::id`] rather than on the variants when crossing a process boundary: the ids
+/// are the stable contract, the variants may grow.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The input is not a well-formed token (id `badToken`). `reason` names what is wrong.
+    BadToken {
+        /// What is wrong, e.g. `"trailing bytes"`.
+        reason: &'static str,
+    },
+    /// The input exceeds a decoding limit before it was decoded (id `tokenTooLarge`).
+    TokenTooLarge {
+        /// Which limit: `"size"`, `"caveats"` or `"caveatSize"`.
+        limit: &'static str,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// The signature does not verify: the token was forged, tampered with, truncated, or the key
+    /// is wrong or unknown (id `tokenInvalid`). Deliberately says nothing more.
+    TokenInvalid,
+    /// A caveat of a kind this verifier does not understand, or an application caveat with no
+    /// registered predicate (id `tokenCaveatUnknown`).
+    TokenCaveatUnknown {
+        /// Position of the caveat in the chain, from 0.
+        index: usize,
+        /// The caveat as text (its JSON, or hex of its bytes when it cannot be decoded).
+        caveat: String,
+    },
+    /// A caveat that does not hold in the request context (id `tokenCaveatUnverified`).
+    TokenCaveatUnverified {
+        /// Position of the caveat in the chain, from 0.
+        index: usize,
+        /// The caveat's JSON form.
+        caveat: Value,
+    },
+    /// A caveat could not be created from the value given (id `badValueCaveat`).
+    BadValueCaveat {
+        /// The JSON key (or text part) that is wrong, e.g. `"validUntil"`.
+        key: Cow<'static, str>,
+        /// Why it is wrong.
+        reason: &'static str,
+    },
+    /// An identifier field given at minting is not acceptable (id `badValueIdentifier`).
+    BadValueIdentifier {
+        /// The field, e.g. `"subject"`.
+        key: &'static str,
+        /// Why it is wrong.
+        reason: &'static str,
+    },
+    /// The token type given is not acceptable (id `badValueTokenType`).
+    BadValueTokenType {
+        /// Why it is wrong.
+        reason: &'static str,
+    },
+    /// The invite type is not one of the known ones (id `badValueInviteType`).
+    BadValueInviteType {
+        /// The rejected value.
+        value: String,
+    },
+    /// A key is malformed, e.g. empty or bad hex (id `badValueKey`).
+    BadValueKey {
+        /// Why it is wrong.
+        reason: &'static str,
+    },
+    /// The token was revoked by the caller's revocation source (id `tokenRevoked`).
+    TokenRevoked,
+    /// A temporary token needs a time caveat with a TTL in (0, maxTtl] (id
+    /// `tokenTimeCaveatRequired`).
+    TokenTimeCaveatRequired {
+        /// The largest TTL the policy allows, in seconds.
+        max_ttl: u64,
+    },
+    /// An access token was expected (id `notAnAccessToken`).
+    NotAnAccessToken {
+        /// The type the token has, in its JSON form.
+        received: Value,
+    },
+    /// An identity token was expected (id `notAnIdentityToken`).
+    NotAnIdentityToken {
+        /// The type the token has, in its JSON form.
+        received: Value,
+    },
+    /// An invite token (of a given type, if any) was expected (id `notAnInviteToken`).
+    NotAnInviteToken {
+        /// The invite type expected, if one was.
+        expected_invite_type: Option<String>,
+        /// The type the token has, in its JSON form.
+        received: Value,
+    },
+}
+
+impl Error {
+    /// The stable camelCase id of this error.
+    #[must_use]
+    pub fn id(&self) -> &'static str {
+        match self {
+            Self::BadToken { .. } => "badToken",
+            Self::TokenTooLarge { .. } => "tokenTooLarge",
+            Self::TokenInvalid => "tokenInvalid",
+            Self::TokenCaveatUnknown { .. } => "tokenCaveatUnknown",
+            Self::TokenCaveatUnverified { .. } => "tokenCaveatUnverified",
+            Self::BadValueCaveat { .. } => "badValueCaveat",
+            Self::BadValueIdentifier { .. } => "badValueIdentifier",
+            Self::BadValueTokenType { .. } => "badValueTokenType",
+            Self::BadValueInviteType { .. } => "badValueInviteType",
+            Self::BadValueKey { .. } => "badValueKey",
+            Self::TokenRevoked => "tokenRevoked",
+            Self::TokenTimeCaveatRequired { .. } => "tokenTimeCaveatRequired",
+            Self::NotAnAccessToken { .. } => "notAnAccessToken",
+            Self::NotAnIdentityToken { .. } => "notAnIdentityToken",
+            Self::NotAnInviteToken { .. } => "notAnInviteToken",
+        }
+    }
+
+    /// The details object of the JSON form (may be empty).
+    #[must_use]
+    pub fn details(&self) -> Value {
+        let mut d = Map::new();
+        match self {
+            Self::BadToken { reason } => {
+                d.insert("reason".into(), json!(reason));
+            }
+            Self::TokenTooLarge { limit, max } => {
+                d.insert("limit".into(), json!(limit));
+                d.insert("max".into(), json!(max));
+            }
+            Self::TokenInvalid | Self::TokenRevoked => {}
+            Self::TokenCaveatUnknown { index, caveat } => {
+                d.insert("index".into(), json!(index));
+                d.insert("caveat".into(), json!(caveat));
+            }
+            Self::TokenCaveatUnverified { index, caveat } => {
+                d.insert("index".into(), json!(index));
+                d.insert("caveat".into(), caveat.clone());
+            }
+            Self::BadValueCaveat { key, reason } => {
+                d.insert("key".into(), json!(key));
+                d.insert("reason".into(), json!(reason));
+            }
+            Self::BadValueIdentifier { key, reason } => {
+                d.insert("key".into(), json!(key));
+                d.insert("reason".into(), json!(reason));
+            }
+            Self::BadValueTokenType { reason } | Self::BadValueKey { reason } => {
+                d.insert("reason".into(), json!(reason));
+            }
+            Self::BadValueInviteType { value } => {
+                d.insert("value".into(), json!(value));
+            }
+            Self::TokenTimeCaveatRequired { max_ttl } => {
+                d.insert("maxTtl".into(), json!(max_ttl));
+            }
+            Self::NotAnAccessToken { received } | Self::NotAnIdentityToken { received } => {
+                d.insert("received".into(), received.clone());
+            }
+            Self::NotAnInviteToken {
+                expected_invite_type,
+                received,
+            } => {
+                d.insert("expectedInviteType".into(), json!(expected_invite_type));
+                d.insert("received".into(), received.clone());
+            }
+        }
+        Value::Object(d)
+    }
+
+    /// The JSON form: `{"error":{"id":…,"details":{…},"description":…}}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({
+            "error": {
+                "id": self.id(),
+                "details": self.details(),
+                "description": self.to_string(),
+            }
+        })
+    }
+
+    pub(crate) fn bad(reason: &'static str) -> Self {
+        Self::BadToken { reason }
+    }
+
+    pub(crate) fn bad_caveat(key: impl Into<Cow<'static, str>>, reason: &'static str) -> Self {
+        Self::BadValueCaveat {
+            key: key.into(),
+            reason,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadToken { reason } => {
+                write!(f, "Provided token could not be understood: {reason}.")
+            }
+            Self::TokenTooLarge { limit, max } => {
+                write!(f, "Provided token exceeds the {limit} limit of {max}.")
+            }
+            Self::TokenInvalid => f.write_str("Provided token is not valid."),
+            Self::TokenCaveatUnknown { index, caveat } => {
+                write!(f, "Unknown caveat #{index}: {caveat}.")
+            }
+            Self::TokenCaveatUnverified { index, caveat } => {
+                write!(f, "Token caveat #{index} could not be verified: {caveat}.")
+            }
+            Self::BadValueCaveat { key, reason } => {
+                write!(
+                    f,
+                    "Bad value: provided caveat is invalid ({key}: {reason})."
+                )
+            }
+            Self::BadValueIdentifier { key, reason } => {
+                write!(
+                    f,
+                    "Bad value: token identifier field \"{key}\" is invalid ({reason})."
+                )
+            }
+            Self::BadValueTokenType { reason } => {
+                write!(f, "Bad value: provided token type is invalid ({reason}).")
+            }
+            Self::BadValueInviteType { value } => {
+                write!(f, "Bad value: \"{value}\" is not a known invite type.")
+            }
+            Self::BadValueKey { reason } => {
+                write!(f, "Bad value: provided key is invalid ({reason}).")
+            }
+            Self::TokenRevoked => f.write_str("Provided token has been revoked."),
+            Self::TokenTimeCaveatRequired { max_ttl } => write!(
+                f,
+                "You must specify a time caveat with a TTL of at most {max_ttl} seconds."
+            ),
+            Self::NotAnAccessToken { received } => {
+                write!(
+                    f,
+                    "Received token is not an access token (received: {received})."
+                )
+            }
+            Self::NotAnIdentityToken { received } => {
+                write!(
+                    f,
+                    "Received token is not an identity token (received: {received})."
+                )
+            }
+            Self::NotAnInviteToken {
+                expected_invite_type,
+                received,
+            } => match expected_invite_type {
+                Some(t) => write!(
+                    f,
+                    "Received token is not a {t} invite token (received: {received})."
+                ),
+                None => write!(
+                    f,
+                    "Received token is not an invite token (received: {received})."
+                ),
+            },
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Every error id this crate can produce, in a fixed order (for documentation and tests).
+pub const ERROR_IDS: &[&str] = &[
+    "badToken",
+    "tokenTooLarge",
+    "tokenInvalid",
+    "tokenCaveatUnknown",
+    "tokenCaveatUnverified",
+    "badValueCaveat",
+    "badValueIdentifier",
+    "badValueTokenType",
+    "badValueInviteType",
+    "badValueKey",
+    "tokenRevoked",
+    "tokenTimeCaveatRequired",
+    "notAnAccessToken",
+    "notAnIdentityToken",
+    "notAnInviteToken",
+];

@@ -1,0 +1,188 @@
+//! Root keys and where a verifier finds them.
+//!
+//! A [`RootKey`] keeps only what the chain needs (the derived key and its ready HMAC state). It
+//! never prints, has no `==` (use [`RootKey::ct_eq`]) and is wiped on drop.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+use crate::chain::{self, RootState, Tag};
+use crate::error::Error;
+
+/// A root key: the secret a token is minted and verified with.
+#[derive(Clone)]
+pub struct RootKey {
+    derived: Tag,
+    state: RootState,
+}
+
+impl RootKey {
+    /// A root key from its secret bytes (any non-empty length; Onedata secrets are text).
+    ///
+    /// # Errors
+    /// `badValueKey` when the secret is empty.
+    pub fn from_bytes(secret: &[u8]) -> Result<Self, Error> {
+        if secret.is_empty() {
+            return Err(Error::BadValueKey {
+                reason: "empty key",
+            });
+        }
+        let derived = chain::derive_key(secret);
+        let state = RootState::new(&derived);
+        Ok(Self { derived, state })
+    }
+
+    /// A root key from hex (as `caveat keygen` prints it).
+    ///
+    /// # Errors
+    /// `badValueKey` when the text is not hex or is empty.
+    pub fn from_hex(text: &str) -> Result<Self, Error> {
+        let mut bytes =
+            hex::decode(text.trim()).map_err(|_| Error::BadValueKey { reason: "not hex" })?;
+        let key = Self::from_bytes(&bytes);
+        bytes.zeroize();
+        key
+    }
+
+    /// Constant-time equality of two keys (by their derived key).
+    #[must_use]
+    pub fn ct_eq(&self, other: &Self) -> bool {
+        bool::from(
+            self.derived
+                .as_bytes()
+                .as_slice()
+                .ct_eq(other.derived.as_bytes().as_slice()),
+        )
+    }
+
+    pub(crate) fn state(&self) -> &RootState {
+        &self.state
+    }
+}
+
+impl Drop for RootKey {
+    fn drop(&mut self) {
+        // The HMAC state zeroizes itself (hmac's `zeroize` feature); wipe the derived key here.
+        self.derived.wipe();
+    }
+}
+
+impl fmt::Debug for RootKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RootKey(***OMITTED***)")
+    }
+}
+
+/// Where a verifier finds the root key for a token's key id.
+pub trait KeySource {
+    /// The key for `key_id` (`None` when the token names no key), or `None` if there is none.
+    fn root_key(&self, key_id: Option<&str>) -> Option<&RootKey>;
+}
+
+/// A single key verifies tokens whatever key id they name (the MAC decides).
+impl KeySource for RootKey {
+    fn root_key(&self, _key_id: Option<&str>) -> Option<&RootKey> {
+        Some(self)
+    }
+}
+
+/// Keys by key id, with an optional default for tokens that name none: rotation is adding a key
+/// under a new id, minting with it, and removing the old one when its tokens have expired.
+#[derive(Default, Clone)]
+pub struct KeyRing {
+    default: Option<RootKey>,
+    by_id: HashMap<String, RootKey>,
+}
+
+impl KeyRing {
+    /// An empty key ring.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the key for tokens that carry no key id.
+    pub fn set_default(&mut self, key: RootKey) {
+        self.default = Some(key);
+    }
+
+    /// Adds (or replaces) the key for `key_id`.
+    pub fn insert(&mut self, key_id: impl Into<String>, key: RootKey) {
+        self.by_id.insert(key_id.into(), key);
+    }
+
+    /// Removes the key for `key_id`; tokens naming it no longer verify.
+    pub fn remove(&mut self, key_id: &str) -> bool {
+        self.by_id.remove(key_id).is_some()
+    }
+
+    /// Key ids present, in no particular order.
+    pub fn key_ids(&self) -> impl Iterator<Item = &str> {
+        self.by_id.keys().map(String::as_str)
+    }
+}
+
+impl fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyRing")
+            .field("default", &self.default.is_some())
+            .field("key_ids", &self.by_id.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl KeySource for KeyRing {
+    fn root_key(&self, key_id: Option<&str>) -> Option<&RootKey> {
+        match key_id {
+            None => self.default.as_ref(),
+            Some(id) => self.by_id.get(id),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_key_material() {
+        let k = RootKey::from_bytes(b"super secret").expect("key");
+        let s = format!("{k:?}");
+        assert_eq!(s, "RootKey(***OMITTED***)");
+        let mut ring = KeyRing::new();
+        ring.insert("k1", k);
+        assert!(!format!("{ring:?}").contains("secret"));
+    }
+
+    #[test]
+    fn empty_and_bad_hex_keys_are_rejected() {
+        assert_eq!(RootKey::from_bytes(b"").unwrap_err().id(), "badValueKey");
+        assert_eq!(RootKey::from_hex("zz").unwrap_err().id(), "badValueKey");
+        assert_eq!(RootKey::from_hex("").unwrap_err().id(), "badValueKey");
+    }
+
+    #[test]
+    fn ct_eq_distinguishes_keys() {
+        let a = RootKey::from_bytes(b"a").expect("key");
+        let a2 = RootKey::from_hex("61").expect("key");
+        let b = RootKey::from_bytes(b"b").expect("key");
+        assert!(a.ct_eq(&a2));
+        assert!(!a.ct_eq(&b));
+    }
+
+    #[test]
+    fn ring_lookup() {
+        let mut ring = KeyRing::new();
+        assert!(ring.root_key(None).is_none());
+        ring.set_default(RootKey::from_bytes(b"d").expect("key"));
+        ring.insert("k1", RootKey::from_bytes(b"1").expect("key"));
+        assert!(ring.root_key(None).is_some());
+        assert!(ring.root_key(Some("k1")).is_some());
+        assert!(ring.root_key(Some("k2")).is_none());
+        assert!(ring.remove("k1"));
+        assert!(ring.root_key(Some("k1")).is_none());
+    }
+}

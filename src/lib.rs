@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod caveat;
+pub mod chain;
+pub mod codec;
+pub mod error;
+pub mod key;
+pub mod token;
+pub mod verify;
+
+pub use caveat::Caveat;
+pub use codec::{Format, Limits};
+pub use error::Error;
+pub use key::{KeyRing, KeySource, RootKey};
+pub use token::{Identifier, InviteType, Persistence, Subject, Token, TokenType};
+pub use verify::{Context, VerifiedToken, Verifier};
