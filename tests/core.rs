@@ -146,6 +146,17 @@ fn bad_caveat_json_names_the_wrong_key() {
         (r#"{"type":"app","name":"Upper/case","value":"x"}"#, "name"),
         (r#"{"type":"app","name":"a/b","value":"\u0007"}"#, "value"),
         (r#"{"type":"app","name":"a/b"}"#, "value"),
+        // Repeated keys: serde_json would keep the last silently, a reader that keeps the
+        // first would see another caveat. Both must refuse.
+        (
+            r#"{"type":"time","validUntil":1,"validUntil":2}"#,
+            "validUntil",
+        ),
+        (r#"{"type":"time","type":"ip","validUntil":1}"#, "type"),
+        (
+            r#"{"type":"ip","whitelist":["10.0.0.0/8"],"whitelist":["0.0.0.0/0"]}"#,
+            "whitelist",
+        ),
     ];
     for (input, key) in cases {
         let err = Caveat::from_json_str(input).expect_err(input);
