@@ -72,8 +72,17 @@ fn chain_key_derivation_matches_hmac() {
     }
 }
 
+/// 256 cases by default (fast on two cores); `PROPTEST_CASES=N` runs more.
+fn config() -> ProptestConfig {
+    let mut config = ProptestConfig::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = 256;
+    }
+    config
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(config())]
 
     /// `start` and `step` are HMAC-SHA256 keyed with the derived key and the previous tag;
     /// `compute`, `tags` and `verify` are their fold.
