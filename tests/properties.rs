@@ -328,6 +328,28 @@ proptest! {
         prop_assert_eq!(from_bytes.caveat_count(), caveats.len());
         prop_assert!(from_text.tag().ct_eq(token.tag().as_bytes()));
 
+        // ciborium, an independent CBOR implementation, reads the envelope as documented and
+        // writes the very same bytes back (ours is the preferred serialization).
+        let env: ciborium::Value = ciborium::de::from_reader(token.as_bytes()).expect("ciborium");
+        let expected = ciborium::Value::Array(vec![
+            ciborium::Value::Integer(1u64.into()),
+            ciborium::Value::Bytes(token.identifier_bytes().to_vec()),
+            ciborium::Value::Array(
+                token.caveat_bytes().map(|c| ciborium::Value::Bytes(c.to_vec())).collect(),
+            ),
+            ciborium::Value::Bytes(token.tag().as_bytes().to_vec()),
+        ]);
+        prop_assert_eq!(&env, &expected);
+        let mut rewritten = Vec::new();
+        ciborium::ser::into_writer(&env, &mut rewritten).expect("ciborium writes");
+        prop_assert_eq!(rewritten.as_slice(), token.as_bytes());
+        for part in std::iter::once(token.identifier_bytes()).chain(token.caveat_bytes()) {
+            let v: ciborium::Value = ciborium::de::from_reader(part).expect("ciborium part");
+            let mut again = Vec::new();
+            ciborium::ser::into_writer(&v, &mut again).expect("ciborium writes");
+            prop_assert_eq!(again.as_slice(), part);
+        }
+
         // Each caveat also round trips through its JSON and text forms.
         for c in &caveats {
             prop_assert_eq!(&Caveat::from_json(&c.to_json()).expect("json"), c);
