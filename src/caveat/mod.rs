@@ -66,6 +66,11 @@ impl Caveat {
     pub fn from_json_str(text: &str) -> Result<Self, Error> {
         let value: Value = serde_json::from_str(text)
             .map_err(|_| Error::bad_caveat("caveat", "not valid JSON"))?;
+        // serde_json keeps the last of repeated keys silently; a caveat must not mean one thing
+        // here and another to a reader that keeps the first.
+        if let Ok(DuplicateKey(Some(key))) = serde_json::from_str::<DuplicateKey>(text) {
+            return Err(Error::bad_caveat(key, "duplicate key"));
+        }
         Self::from_json(&value)
     }
 
@@ -187,6 +192,74 @@ pub(crate) fn reason(e: Error) -> &'static str {
 pub(crate) fn write_kind(out: &mut Vec<u8>, fields: usize, k: u64) {
     cbor::write_array(out, fields);
     cbor::write_uint(out, k);
+}
+
+/// The first key repeated within one object anywhere in a JSON text, if any.
+struct DuplicateKey(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for DuplicateKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DuplicateKeyVisitor)
+    }
+}
+
+struct DuplicateKeyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for DuplicateKeyVisitor {
+    type Value = DuplicateKey;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<DuplicateKey, E> {
+        Ok(DuplicateKey(None))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<DuplicateKey, E> {
+        Ok(DuplicateKey(None))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<DuplicateKey, E> {
+        Ok(DuplicateKey(None))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<DuplicateKey, E> {
+        Ok(DuplicateKey(None))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<DuplicateKey, E> {
+        Ok(DuplicateKey(None))
+    }
+
+    fn visit_unit<E>(self) -> Result<DuplicateKey, E> {
+        Ok(DuplicateKey(None))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<DuplicateKey, A::Error> {
+        let mut found = None;
+        while let Some(DuplicateKey(d)) = seq.next_element()? {
+            found = found.or(d);
+        }
+        Ok(DuplicateKey(found))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<DuplicateKey, A::Error> {
+        let mut keys = std::collections::HashSet::new();
+        let mut found = None;
+        while let Some(key) = map.next_key::<String>()? {
+            let DuplicateKey(inner) = map.next_value()?;
+            if found.is_none() {
+                found = if keys.contains(&key) {
+                    Some(key.clone())
+                } else {
+                    inner
+                };
+            }
+            keys.insert(key);
+        }
+        Ok(DuplicateKey(found))
+    }
 }
 
 /// A JSON object being read: remembers which keys were used so that the rest can be rejected.
