@@ -477,6 +477,13 @@ impl Token {
     /// # Errors
     /// As [`Token::from_text`].
     pub fn from_bytes(bytes: &[u8], limits: &codec::Limits) -> Result<Self, Error> {
+        // Size first: an oversize input is rejected before it is copied.
+        if bytes.len() > limits.max_token_bytes {
+            return Err(Error::TokenTooLarge {
+                limit: "size",
+                max: limits.max_token_bytes,
+            });
+        }
         codec::native::decode(bytes.to_vec(), limits)
     }
 

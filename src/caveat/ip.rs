@@ -76,7 +76,9 @@ impl IpCaveat {
         let Some(client) = client.map(canonical) else {
             return false;
         };
-        self.whitelist.iter().any(|net| net.contains(&client))
+        self.whitelist
+            .iter()
+            .any(|net| canonical_net(*net).contains(&client))
     }
 
     pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
@@ -150,6 +152,21 @@ impl IpCaveat {
     }
 }
 
+/// A whitelist entry inside `::ffff:0:0/96` with a prefix of at least 96 is the IPv4 network it
+/// maps, so that it matches the canonicalized client address.
+fn canonical_net(net: IpNet) -> IpNet {
+    if let IpNet::V6(n) = net {
+        if n.prefix_len() >= 96 {
+            if let Some(v4) = n.addr().to_ipv4_mapped() {
+                if let Ok(v4net) = Ipv4Net::new(v4, n.prefix_len() - 96) {
+                    return IpNet::V4(v4net);
+                }
+            }
+        }
+    }
+    net
+}
+
 /// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is the IPv4 address it maps.
 #[must_use]
 pub fn canonical(ip: IpAddr) -> IpAddr {
@@ -183,6 +200,10 @@ mod tests {
         assert!(!c.holds(Some("167.73.12.18".parse().expect("ip"))));
         assert!(!c.holds(Some("11.0.0.1".parse().expect("ip"))));
         assert!(!c.holds(None));
+        let mapped = cav(&["::ffff:10.0.0.0/104"]);
+        assert!(mapped.holds(Some("10.9.9.9".parse().expect("ip"))));
+        assert!(mapped.holds(Some("::ffff:10.9.9.9".parse().expect("ip"))));
+        assert!(!mapped.holds(Some("11.0.0.1".parse().expect("ip"))));
         let v4only = cav(&["0.0.0.0/0"]);
         assert!(!v4only.holds(Some("2001:db8::1".parse().expect("ip"))));
     }

@@ -115,7 +115,7 @@ pub(crate) fn decode_caveat(format: Format, index: usize, bytes: &[u8]) -> Resul
     match format {
         Format::Native => Caveat::from_native(bytes).map_err(|_| Error::TokenCaveatUnknown {
             index,
-            caveat: hex::encode(bytes),
+            caveat: hex_excerpt(bytes),
         }),
     }
 }
@@ -136,5 +136,17 @@ pub(crate) fn reassemble(token: &Token, caveat: &[u8], tag: &Tag) -> Token {
                 .collect();
             native::assemble(token.identifier_bytes(), &caveats, tag)
         }
+    }
+}
+
+/// Most bytes of an undecodable caveat shown (as hex) in an error's details.
+pub(crate) const MAX_ERROR_EXCERPT: usize = 64;
+
+/// Hex of at most [`MAX_ERROR_EXCERPT`] bytes, with `…` when cut.
+pub(crate) fn hex_excerpt(bytes: &[u8]) -> String {
+    if bytes.len() <= MAX_ERROR_EXCERPT {
+        hex::encode(bytes)
+    } else {
+        format!("{}…", hex::encode(&bytes[..MAX_ERROR_EXCERPT]))
     }
 }
