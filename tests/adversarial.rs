@@ -1246,11 +1246,17 @@ fn ip_matching() {
             .to_string(),
         "189.34.15.0/8"
     );
-    // 65 entries is over the per-caveat maximum.
-    let many: Vec<String> = (0..65).map(|i| format!("10.0.0.{i}")).collect();
+    // One entry over the per-caveat maximum is refused; the maximum itself is fine.
+    let n = caveat_token::caveat::ip::MAX_ENTRIES;
+    let many: Vec<String> = (0..=n).map(|i| format!("10.0.0.{i}")).collect();
     let many: Vec<&str> = many.iter().map(String::as_str).collect();
     assert_eq!(ip_outcome(&many, Some("10.0.0.1")), "badValueCaveat");
-    assert_eq!(ip_outcome(&many[..64], Some("10.0.0.1")), "ok");
+    assert_eq!(ip_outcome(&many[..n], Some("10.0.0.1")), "ok");
+    // An IPv4-mapped entry could never match the canonicalized client: refused.
+    assert_eq!(
+        ip_outcome(&["::ffff:10.0.0.0/104"], Some("10.0.0.1")),
+        "badValueCaveat"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 mod app;
 mod invite_type;
-mod ip;
+pub mod ip;
 mod time;
 
 use serde_json::{Map, Value};
