@@ -361,9 +361,9 @@ impl Verifier {
         keys: &K,
         ctx: &Context,
     ) -> Result<VerifiedToken, Error> {
-        self.check_signature(&token, keys)?;
-        {
+        let expires = {
             let identifier = token.untrusted_identifier()?;
+            Self::signature(&token, &identifier, keys)?;
             if let Some(expect) = ctx.expect {
                 expect.check(&identifier.token_type)?;
             }
@@ -374,8 +374,8 @@ impl Verifier {
                     .as_deref()
                     .map(|s| s as &dyn GenerationSource),
             )?;
-        }
-        let expires = self.clear(&token, ctx)?;
+            self.clear(&token, &identifier.token_type, ctx)?
+        };
         Ok(VerifiedToken { token, expires })
     }
 
@@ -389,7 +389,14 @@ impl Verifier {
         token: &Token,
         keys: &K,
     ) -> Result<(), Error> {
-        let identifier = token.untrusted_identifier()?;
+        Self::signature(token, &token.untrusted_identifier()?, keys)
+    }
+
+    fn signature<K: KeySource + ?Sized>(
+        token: &Token,
+        identifier: &Identifier<'_>,
+        keys: &K,
+    ) -> Result<(), Error> {
         let key = keys
             .root_key(identifier.key_id.as_deref())
             .ok_or(Error::TokenInvalid)?;
@@ -403,15 +410,19 @@ impl Verifier {
 
     /// Clearing alone: checks every caveat against `ctx`, in chain order, and returns the expiry
     /// (the least `validUntil`). Only call this on a token whose signature was checked.
-    fn clear(&self, token: &Token, ctx: &Context) -> Result<Option<u64>, Error> {
-        let identifier = token.untrusted_identifier()?;
+    fn clear(
+        &self,
+        token: &Token,
+        token_type: &TokenType<'_>,
+        ctx: &Context,
+    ) -> Result<Option<u64>, Error> {
         let mut expires: Option<u64> = None;
         for (index, caveat) in token.untrusted_caveats().enumerate() {
             let caveat = caveat?;
             if let Caveat::Time(t) = &caveat {
                 expires = Some(expires.map_or(t.valid_until, |e| e.min(t.valid_until)));
             }
-            if !caveat_allowed(&identifier.token_type, &caveat) {
+            if !caveat_allowed(token_type, &caveat) {
                 return Err(Error::TokenCaveatUnverified {
                     index,
                     caveat: caveat.to_json(),

@@ -91,27 +91,22 @@ impl Limits {
 
 /// Decodes a token's text form, detecting its format.
 pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
+    let too_large = || Error::TokenTooLarge {
+        limit: "size",
+        max: limits.max_token_bytes,
+    };
+    // The longest text of any format first (Onedata's), then the native bound for the rest.
     if text.len() > limits.max_text_len() {
-        return Err(Error::TokenTooLarge {
-            limit: "size",
-            max: limits.max_token_bytes,
-        });
+        return Err(too_large());
     }
     if text.is_empty() {
         return Err(Error::bad("empty input"));
     }
-    let too_large = Error::TokenTooLarge {
-        limit: "size",
-        max: limits.max_token_bytes,
-    };
     if text.starts_with(onedata::TEXT_START) {
-        if text.len() > onedata::max_text_len(limits) {
-            return Err(too_large);
-        }
         return onedata::decode_text(text, limits);
     }
     if text.len() > limits.max_native_text_len() {
-        return Err(too_large);
+        return Err(too_large());
     }
     if let Some(body) = text.strip_prefix(native::TEXT_PREFIX) {
         let raw = URL_SAFE_NO_PAD
