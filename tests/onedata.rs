@@ -569,3 +569,67 @@ fn truncated_and_mutated_texts_never_panic_and_never_verify() {
         }
     }
 }
+
+mod totality {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sample() -> Token {
+        Token::mint_as(
+            Format::Onedata,
+            &key(),
+            &access(),
+            &[
+                Caveat::time(8_374_891_234),
+                Caveat::from_text("geo.region != Asia|EU").expect("caveat"),
+                Caveat::from_text("data.path = L3MxL2Rpcg==").expect("caveat"),
+            ],
+        )
+        .expect("mint")
+    }
+
+    proptest! {
+        /// Any bytes: a value or an error, never a panic; what decodes re-encodes identically.
+        #[test]
+        fn arbitrary_binaries(raw in prop::collection::vec(any::<u8>(), 0..300)) {
+            if let Ok(t) = decode_raw(&raw) {
+                prop_assert_eq!(t.as_bytes(), raw.as_slice());
+            }
+        }
+
+        /// Any text after the Onedata prefix: the same.
+        #[test]
+        fn arbitrary_texts(body in "[A-Za-z0-9_=+/-]{0,200}") {
+            let text = format!("MDA{body}");
+            if let Ok(t) = Token::from_text(&text, &Limits::default()) {
+                prop_assert_eq!(t.to_text(), text);
+            }
+        }
+
+        /// A real token with some bytes of its binary form changed: never a panic, a decodable
+        /// result is canonical, and it never verifies unless only the location changed.
+        #[test]
+        fn mutated_tokens(edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4)) {
+            let token = sample();
+            let mut raw = token.as_bytes().to_vec();
+            for (at, byte) in &edits {
+                let i = at.index(raw.len());
+                raw[i] = *byte;
+            }
+            prop_assume!(raw != token.as_bytes());
+            if let Ok(t) = decode_raw(&raw) {
+                prop_assert_eq!(t.as_bytes(), raw.as_slice());
+                let text = t.to_text();
+                let again = Token::from_text(&text, &Limits::default()).expect("re-decodes");
+                prop_assert_eq!(again.as_bytes(), raw.as_slice());
+                let same_chain = t.identifier_bytes() == token.identifier_bytes()
+                    && t.caveat_bytes().eq(token.caveat_bytes())
+                    && t.tag().as_bytes() == token.tag().as_bytes();
+                prop_assert_eq!(
+                    Verifier::new().check_signature(&t, &key()).is_ok(),
+                    same_chain
+                );
+            }
+        }
+    }
+}
