@@ -150,23 +150,19 @@ impl IssuancePolicy {
             },
             ..source
         };
-        let valid_until =
-            request
-                .now
-                .checked_add(request.ttl)
-                .ok_or(Error::TokenTimeCaveatRequired {
-                    max_ttl: self.max_ttl,
-                })?;
+        let required = Error::TokenTimeCaveatRequired {
+            max_ttl: self.max_ttl,
+        };
+        // The new caveat alone must respect the maximum (the original may expire sooner)...
+        if request.ttl == 0 || request.ttl > self.max_ttl {
+            return Err(required);
+        }
+        let valid_until = request.now.checked_add(request.ttl).ok_or(required)?;
         let time = Caveat::time(valid_until);
+        // ...and so must the token as a whole (an original that expired already fails here).
         let mut caveats = original.caveats();
         caveats.push(time.clone());
         self.check(&identifier, &caveats, request.now)?;
-        // Also the new caveat alone must respect the maximum (the original may expire sooner).
-        if request.ttl == 0 || request.ttl > self.max_ttl {
-            return Err(Error::TokenTimeCaveatRequired {
-                max_ttl: self.max_ttl,
-            });
-        }
         let mut token = Token::mint_as(original.token().format(), key, &identifier, &[])?;
         for bytes in original.token().caveat_bytes() {
             token = token.attenuate_raw(bytes)?;
