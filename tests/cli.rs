@@ -780,7 +780,10 @@ fn undecodable_and_app_caveats() {
     let t = mint(&["--subject", "usr-alice", "--type", "access"]);
     let token = Token::from_text(&t, &Limits::default()).expect("decode");
     let unknown: &[u8] = &[0x82, 0x18, 0x63, 0x00];
-    let odd = token.attenuate_raw(unknown).to_text();
+    let odd = token
+        .attenuate_raw(unknown)
+        .expect("attenuate_raw")
+        .to_text();
     let v = caveat(&["inspect", &odd]).ok();
     assert_eq!(v["caveats"], json!([{"unknown": "82186300"}]));
     let run = verify(&odd, &["--now", "0"]);

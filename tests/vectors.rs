@@ -411,6 +411,7 @@ fn check_form(f: &Value) -> Result<(), String> {
             check(c.to_native() == bytes, || "native bytes".to_owned())?;
             let decoded = carrier()?
                 .attenuate_raw(&bytes)
+                .expect("attenuate_raw")
                 .untrusted_caveats()
                 .next()
                 .ok_or("no caveat")?

@@ -344,7 +344,7 @@ impl Chain {
         for c in &caveats {
             token = match &c.json {
                 Some(j) => token.attenuate(&typed(j)?).map_err(err)?,
-                None => token.attenuate_raw(&c.bytes),
+                None => token.attenuate_raw(&c.bytes).map_err(err)?,
             };
         }
         let chain = Self {
@@ -1236,7 +1236,10 @@ fn chain_vectors() -> Result<Vec<Vector>, String> {
     let expired_unknown = Chain::mint(
         &key_main(),
         &with_token_id("tok-0100"),
-        vec![Cav::typed(&time(NOW))?, Cav::raw(vec![0x82, 0x09, 0x00])],
+        vec![
+            Cav::typed(&time(NOW))?,
+            Cav::raw(vec![0x82, 0x18, 0x63, 0x00]),
+        ],
     )?;
     out.push(
         Vector::new(
@@ -1762,8 +1765,8 @@ fn clearing() -> Result<Vec<Vector>, String> {
     let unknown_raw = [
         (
             "caveat_unknown_kind",
-            "Kind 9 is not defined: [9, 0].",
-            vec![0x82, 0x09, 0x00],
+            "Kind 99 is not defined: [99, 0].",
+            vec![0x82, 0x18, 0x63, 0x00],
         ),
         (
             "caveat_not_cbor",
@@ -1947,12 +1950,12 @@ fn clearing() -> Result<Vec<Vector>, String> {
         .attribute("example.com/action", "write"),
         Vector::new(
             "caveat_unknown_after_holding_caveat",
-            "Caveat 0 holds; caveat 1 is of unknown kind 9: the error names index 1.",
+            "Caveat 0 holds; caveat 1 is of unknown kind 99: the error names index 1.",
             one(vec![
                 Cav::typed(&time(NOW + HOUR))?,
-                Cav::raw(vec![0x82, 0x09, 0x00]),
+                Cav::raw(vec![0x82, 0x18, 0x63, 0x00]),
             ])?,
-            unknown_bytes(1, &[0x82, 0x09, 0x00]),
+            unknown_bytes(1, &[0x82, 0x18, 0x63, 0x00]),
         )?,
     ]);
     let ujc = invite(&["userJoinCluster"]);
