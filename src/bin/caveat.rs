@@ -14,6 +14,10 @@
 //! Each subcommand is one function returning `Result<Value, Failure>`; adding a flag means adding
 //! a field to its `…Args` struct and reading it there.
 
+// Doc comments on the argument structs are clap's help text, written for a terminal
+// (`usr-<id>`, `TARGET[:PARAMS]`), not rustdoc markup.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::net::IpAddr;
