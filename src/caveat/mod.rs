@@ -6,7 +6,7 @@
 //!
 //! The kinds: `time`, `ip`, `inviteType`, `app` (the core), and Onedata's `asn`,
 //! `geo.country`, `geo.region`, `service`, `consumer`, `interface`, `api`, `data.readonly`,
-//! `data.path`, `data.objectid` and `authorization = none` (spec/onedata.md).
+//! `data.path`, `data.objectid` and `authorization = none` (SPEC.md §10).
 
 mod api;
 mod app;

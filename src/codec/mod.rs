@@ -20,7 +20,7 @@ use crate::token::{Identifier, Token};
 pub enum Format {
     /// The native CBOR format (SPEC.md §4), text prefix `cvt1_`.
     Native,
-    /// Onedata's format (spec/onedata.md): libmacaroons v1 packets, base64url, Onedata's
+    /// Onedata's format (SPEC.md §10): libmacaroons v1 packets, base64url, Onedata's
     /// escape; its text starts with `MDA`.
     Onedata,
 }

@@ -1,4 +1,4 @@
-//! The Onedata token format (spec/onedata.md), byte for byte as Onedata 20.02 writes it:
+//! The Onedata token format (SPEC.md §10), byte for byte as Onedata 20.02 writes it:
 //!
 //! ```text
 //! binary = packet(location) packet(identifier) packet(cid)* packet(signature)
