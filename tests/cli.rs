@@ -79,6 +79,8 @@ fn mint_attenuate_inspect_verify_round_trip() {
         "invite:userJoinCluster:c-42",
         "--temporary",
         "7",
+        "--now",
+        &now_flag(NOW),
         "--id",
         "tok-0001",
         "--location",
@@ -271,6 +273,8 @@ fn expired_token_is_rejected_naming_the_time_caveat() {
         "access",
         "--temporary",
         "1",
+        "--now",
+        &now_flag(NOW),
         "--caveat",
         &format!(r#"{{"type":"time","validUntil":{valid_until}}}"#),
     ]);
@@ -414,6 +418,8 @@ fn usage_errors_exit_2() {
         "--named",
         "--temporary",
         "1",
+        "--now",
+        &now_flag(NOW),
     ])
     .clap_usage_error();
     caveat(&[
@@ -778,4 +784,54 @@ fn key_as_text_is_its_utf8_bytes() {
     caveat(&["verify", &t, "--key", text, "--key-hex", KEY]).clap_usage_error();
     caveat(&["mint", "--subject", "usr-a", "--type", "access"]).clap_usage_error();
     caveat(&["verify", &t, "--now", "0"]).clap_usage_error();
+}
+
+#[test]
+fn minting_a_temporary_token_applies_the_issuance_policy() {
+    let base = [
+        "--subject",
+        "usr-alice",
+        "--type",
+        "access",
+        "--temporary",
+        "1",
+    ];
+    let now = now_flag(NOW);
+    // No time caveat at all.
+    let mut args = base.to_vec();
+    args.extend(["--now", now.as_str()]);
+    let run = caveat(&[&["mint", "--key-hex", KEY][..], &args].concat());
+    assert_eq!(run.error_id(2), "tokenTimeCaveatRequired");
+    assert_eq!(run.json()["error"]["details"]["maxTtl"], 604_800);
+    // A TTL above --max-ttl, and the same TTL within it.
+    let caveat_json = format!(r#"{{"type":"time","validUntil":{}}}"#, NOW + 7201);
+    let mut args = base.to_vec();
+    args.extend([
+        "--now",
+        now.as_str(),
+        "--max-ttl",
+        "7200",
+        "--caveat",
+        &caveat_json,
+    ]);
+    let run = caveat(&[&["mint", "--key-hex", KEY][..], &args].concat());
+    assert_eq!(run.error_id(2), "tokenTimeCaveatRequired");
+    assert_eq!(run.json()["error"]["details"]["maxTtl"], 7200);
+    let mut args = base.to_vec();
+    args.extend([
+        "--now",
+        now.as_str(),
+        "--max-ttl",
+        "7201",
+        "--caveat",
+        &caveat_json,
+    ]);
+    let run = caveat(&[&["mint", "--key-hex", KEY][..], &args].concat());
+    assert!(run.json()["token"].is_string(), "{:?}", run.json());
+    // Already expired at --now.
+    let expired = format!(r#"{{"type":"time","validUntil":{NOW}}}"#);
+    let mut args = base.to_vec();
+    args.extend(["--now", now.as_str(), "--caveat", &expired]);
+    let run = caveat(&[&["mint", "--key-hex", KEY][..], &args].concat());
+    assert_eq!(run.error_id(2), "tokenTimeCaveatRequired");
 }

@@ -36,6 +36,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use caveat_token::caveat::{Interface, Service, WILDCARD};
+use caveat_token::issuance::IssuancePolicy;
 use caveat_token::revocation::{FixedGeneration, RevokedList};
 use caveat_token::{
     Caveat, Context, Error, Expect, Format, Identifier, InviteType, Limits, Persistence, RootKey,
@@ -132,6 +133,13 @@ struct MintArgs {
     /// A caveat in JSON form, e.g. '{"type":"time","validUntil":1700000000}'; repeatable.
     #[arg(long = "caveat", value_name = "JSON")]
     caveats: Vec<String>,
+    /// Issuance policy for --temporary: the token needs a time caveat whose earliest validUntil
+    /// lies in (now, now + MAX_TTL], else tokenTimeCaveatRequired (exit 2).
+    #[arg(long, value_name = "SECONDS", default_value_t = caveat_token::issuance::DEFAULT_MAX_TTL)]
+    max_ttl: u64,
+    /// "Now" for the issuance policy, in unix seconds [default: the system clock].
+    #[arg(long, value_name = "UNIX")]
+    now: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -312,8 +320,14 @@ fn mint(mut args: MintArgs) -> Result<Value, Failure> {
         token_type,
         persistence,
     };
-    let token =
-        Token::mint_as(args.format, &key, &identifier, &caveats).map_err(Failure::BadValue)?;
+    let now = match args.now {
+        Some(now) => now,
+        None => system_now()?,
+    };
+    let token = IssuancePolicy::new()
+        .with_max_ttl(args.max_ttl)
+        .mint(args.format, &key, &identifier, &caveats, now)
+        .map_err(Failure::BadValue)?;
     Ok(json!({ "token": token.to_text() }))
 }
 
