@@ -17,6 +17,27 @@ use crate::error::Error;
 pub struct RootKey {
     derived: Tag,
     state: RootState,
+    fingerprint: Fingerprint,
+}
+
+/// The public HMAC key under which a root key's [`Fingerprint`] is computed.
+const FINGERPRINT_LABEL: &[u8] = b"caveat-token root key fingerprint v1";
+
+/// A one-way name for a root key, `HMAC(key = FINGERPRINT_LABEL, msg = derived key)`: two keys
+/// have the same fingerprint exactly when they are the same key (up to SHA-256 collisions), and a
+/// fingerprint reveals nothing about the key. The derived key is the message, never the HMAC key,
+/// so a fingerprint is not a chain tag (`HMAC(derived key, m)` would be a valid signature over
+/// the identifier `m`). The verification cache remembers which key verified a token by
+/// its fingerprint, so it holds no copies of secrets. No `==`: compare with
+/// [`Fingerprint::ct_eq`].
+#[derive(Clone)]
+pub(crate) struct Fingerprint(Tag);
+
+impl Fingerprint {
+    /// Constant-time equality.
+    pub(crate) fn ct_eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(other.0.as_bytes())
+    }
 }
 
 impl RootKey {
@@ -32,7 +53,12 @@ impl RootKey {
         }
         let derived = chain::derive_key(secret);
         let state = RootState::new(&derived);
-        Ok(Self { derived, state })
+        let fingerprint = Fingerprint(chain::hmac_sha256(FINGERPRINT_LABEL, derived.as_bytes()));
+        Ok(Self {
+            derived,
+            state,
+            fingerprint,
+        })
     }
 
     /// A root key from hex (as `caveat keygen` prints it).
@@ -60,6 +86,10 @@ impl RootKey {
 
     pub(crate) fn state(&self) -> &RootState {
         &self.state
+    }
+
+    pub(crate) fn fingerprint(&self) -> &Fingerprint {
+        &self.fingerprint
     }
 }
 
@@ -171,6 +201,21 @@ mod tests {
         let b = RootKey::from_bytes(b"b").expect("key");
         assert!(a.ct_eq(&a2));
         assert!(!a.ct_eq(&b));
+    }
+
+    #[test]
+    fn fingerprints_tell_keys_apart_and_reveal_neither() {
+        let a = RootKey::from_bytes(b"a").expect("key");
+        let a2 = RootKey::from_hex("61").expect("key");
+        let b = RootKey::from_bytes(b"b").expect("key");
+        assert!(a.fingerprint().ct_eq(a2.fingerprint()));
+        assert!(!a.fingerprint().ct_eq(b.fingerprint()));
+        // Neither the derived key nor a chain tag under it.
+        assert!(!a.fingerprint().0.ct_eq(a.derived.as_bytes()));
+        assert!(!a
+            .fingerprint()
+            .0
+            .ct_eq(chain::start(&a, FINGERPRINT_LABEL).as_bytes()));
     }
 
     #[test]

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use crate::caveat::Caveat;
 use crate::chain;
-use crate::codec::Limits;
+use crate::codec::native::{self, CaveatView};
+use crate::codec::{self, Format, Limits};
 use crate::error::Error;
 use crate::key::KeySource;
 use crate::token::{Identifier, InviteType, Token};
@@ -183,10 +184,44 @@ impl Verifier {
 
     /// Clearing alone: checks every caveat against `ctx`, in chain order, and returns the expiry
     /// (the least `validUntil`). Only call this on a token whose signature was checked.
-    fn clear(&self, token: &Token, ctx: &Context) -> Result<Option<u64>, Error> {
+    ///
+    /// Everything [`Verifier::verify`] checks after the signature belongs here: the verification
+    /// cache skips decoding and the chain for a token it has seen, but always calls this.
+    pub(crate) fn clear(&self, token: &Token, ctx: &Context) -> Result<Option<u64>, Error> {
         let mut expires: Option<u64> = None;
-        for (index, caveat) in token.untrusted_caveats().enumerate() {
-            let caveat = caveat?;
+        for (index, bytes) in token.caveat_bytes().enumerate() {
+            // Fast path: the common native kinds, read in place without allocating. The owned
+            // decoder below stays the authority for every other kind and for every error.
+            let view = if token.format() == Format::Native {
+                native::view_caveat(bytes)
+            } else {
+                None
+            };
+            if let Some(view) = view {
+                let holds = match view {
+                    CaveatView::Time(t) => {
+                        expires = Some(expires.map_or(t.valid_until, |e| e.min(t.valid_until)));
+                        Some(t.holds(ctx.now, self.leeway))
+                    }
+                    CaveatView::Ip(ip) => Some(ip.holds(ctx.ip)),
+                    CaveatView::App { name, value } => self.predicates.get(name).map(|p| p(value, ctx)),
+                };
+                match holds {
+                    Some(true) => continue,
+                    Some(false) => {
+                        // Built here rather than by `check_caveat`, which would call the
+                        // predicate a second time.
+                        let caveat = codec::decode_caveat(token.format(), index, bytes)?;
+                        return Err(Error::TokenCaveatUnverified {
+                            index,
+                            caveat: caveat.to_json(),
+                        });
+                    }
+                    // No predicate registered: `check_caveat` reports it.
+                    None => {}
+                }
+            }
+            let caveat = codec::decode_caveat(token.format(), index, bytes)?;
             if let Caveat::Time(t) = &caveat {
                 expires = Some(expires.map_or(t.valid_until, |e| e.min(t.valid_until)));
             }

@@ -35,6 +35,11 @@ impl AppCaveat {
         })
     }
 
+    /// Whether [`AppCaveat::new`] would accept `name` and `value`, without allocating.
+    pub(crate) fn is_valid(name: &str, value: &str) -> bool {
+        check_name(name).is_ok() && check_value(value).is_ok()
+    }
+
     /// The namespaced name.
     #[must_use]
     pub fn name(&self) -> &str {

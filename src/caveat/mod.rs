@@ -15,6 +15,8 @@ pub use app::AppCaveat;
 pub use invite_type::InviteTypeCaveat;
 pub use ip::IpCaveat;
 pub use time::TimeCaveat;
+/// Read by the native codec's in-place caveat view.
+pub(crate) use ip::MAX_ENTRIES as IP_MAX_ENTRIES;
 
 use crate::codec::cbor::{self, Reader};
 use crate::error::Error;

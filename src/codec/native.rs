@@ -3,10 +3,14 @@
 //! exact bytes the chain MACs; text form `cvt1_` + base64url without padding.
 
 use std::borrow::Cow;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use super::cbor::{self, Reader};
 use super::{Format, Limits};
+use crate::caveat::{kind, AppCaveat, TimeCaveat, IP_MAX_ENTRIES};
 use crate::chain::{Tag, TAG_LEN};
 use crate::error::Error;
 use crate::token::{self, Identifier, InviteType, Persistence, Subject, Token, TokenType};
@@ -237,4 +241,100 @@ pub(crate) fn decode_identifier(bytes: &[u8]) -> Result<Identifier<'_>, Error> {
     id.validate()
         .map_err(|_| Error::bad("identifier field breaks the charset or length rules"))?;
     Ok(id)
+}
+
+/// A native caveat of a common kind, read in place (no allocation) for the verifier's clearing
+/// path. [`view_caveat`] yields one only for bytes that [`Caveat::from_native`] accepts, with the
+/// same meaning; anything else (other kinds, malformed bytes) gets `None` and goes through the
+/// owned decoder, which stays the authority for errors. A property test checks the equivalence.
+///
+/// [`Caveat::from_native`]: crate::caveat::Caveat
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CaveatView<'a> {
+    /// `time`: valid while `now < valid_until` (+ leeway).
+    Time(TimeCaveat),
+    /// `ip`: the whitelist's entries, validated.
+    Ip(IpView<'a>),
+    /// `app`: a valid name and value.
+    App {
+        /// `<namespace>/<name>`.
+        name: &'a str,
+        /// The value the predicate receives.
+        value: &'a str,
+    },
+}
+
+/// The entries of an `ip` caveat, in place: the CBOR items after the whitelist's array head.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IpView<'a> {
+    entries: &'a [u8],
+}
+
+impl IpView<'_> {
+    /// The same decision as [`IpCaveat::holds`](crate::caveat::IpCaveat::holds).
+    pub(crate) fn holds(&self, client: Option<IpAddr>) -> bool {
+        let Some(client) = client.map(|ip| ip.to_canonical()) else {
+            return false;
+        };
+        let mut r = Reader::new(self.entries);
+        while !r.is_empty() {
+            match r.bytes(IP_ENTRY_V6).ok().and_then(ip_entry) {
+                Some(net) if net.contains(&client) => return true,
+                Some(_) => {}
+                None => return false,
+            }
+        }
+        false
+    }
+}
+
+/// The longest `ip` entry: 16 address bytes and a prefix length (an IPv4 entry has 4 and one).
+const IP_ENTRY_V6: usize = 17;
+
+fn ip_entry(b: &[u8]) -> Option<IpNet> {
+    match *b {
+        [a, b2, c, d, p] => Ipv4Net::new(Ipv4Addr::new(a, b2, c, d), p)
+            .ok()
+            .map(IpNet::V4),
+        [ref addr @ .., p] if b.len() == IP_ENTRY_V6 => {
+            let octets: [u8; 16] = addr.try_into().ok()?;
+            Ipv6Net::new(Ipv6Addr::from(octets), p).ok().map(IpNet::V6)
+        }
+        _ => None,
+    }
+}
+
+/// Reads a native caveat of kind `time`, `ip` or `app` in place; `None` for anything else.
+pub(crate) fn view_caveat(bytes: &[u8]) -> Option<CaveatView<'_>> {
+    let mut r = Reader::new(bytes);
+    let n = r.array(3).ok()?;
+    let view = match (r.uint().ok()?, n) {
+        (kind::TIME, 2) => CaveatView::Time(TimeCaveat {
+            valid_until: r.uint().ok()?,
+        }),
+        (kind::IP, 2) => {
+            let count = r.array(IP_MAX_ENTRIES).ok()?;
+            if count == 0 {
+                return None;
+            }
+            let start = r.position();
+            for _ in 0..count {
+                ip_entry(r.bytes(IP_ENTRY_V6).ok()?)?;
+            }
+            CaveatView::Ip(IpView {
+                entries: bytes.get(start..r.position())?,
+            })
+        }
+        (kind::APP, 3) => {
+            let name = r.text(usize::MAX).ok()?;
+            let value = r.text(usize::MAX).ok()?;
+            if !AppCaveat::is_valid(name, value) {
+                return None;
+            }
+            CaveatView::App { name, value }
+        }
+        _ => return None,
+    };
+    r.finish().ok()?;
+    Some(view)
 }
