@@ -106,7 +106,9 @@ impl AsRef<VerifiedToken> for CachedToken {
 
 impl fmt::Debug for CachedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("CachedToken").field(&self.0.verified).finish()
+        f.debug_tuple("CachedToken")
+            .field(&self.0.verified)
+            .finish()
     }
 }
 
@@ -154,7 +156,10 @@ impl VerificationCache {
     /// How many tokens the cache holds now.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| read(s).map_or(0, |s| s.index.len())).sum()
+        self.shards
+            .iter()
+            .map(|s| read(s).map_or(0, |s| s.index.len()))
+            .sum()
     }
 
     /// Whether the cache holds no token.
@@ -200,7 +205,9 @@ impl VerificationCache {
 
         let token = Token::from_text(text, self.verifier.limits())?;
         let key_id: Option<Box<str>> = token.untrusted_identifier()?.key_id.map(|k| k.into());
-        let key = keys.root_key(key_id.as_deref()).ok_or(Error::TokenInvalid)?;
+        let key = keys
+            .root_key(key_id.as_deref())
+            .ok_or(Error::TokenInvalid)?;
         // Verify under exactly the key whose fingerprint is remembered (a single key is a key
         // source that answers every key id with itself).
         let verified = self.verifier.verify(token, key, ctx)?;

@@ -124,8 +124,11 @@ impl Drop for Midstates {
 /// Working memory for HMAC computations, reused across a whole chain and wiped once, on drop
 /// (wiping after every step would cost more than the step's padding work).
 struct Scratch {
-    /// The padded key block, then the final message block(s), then the outer block.
+    /// The padded key block, then the message's final block(s).
     block: [u8; BLOCK_LEN],
+    /// The outer hash's message block: the inner digest in the first 32 bytes, then the fixed
+    /// padding, written once.
+    outer_block: [u8; BLOCK_LEN],
     /// The midstates of the key in use; `inner` runs on through the message.
     key: Midstates,
     /// The last tag computed.
@@ -134,8 +137,12 @@ struct Scratch {
 
 impl Scratch {
     fn new() -> Self {
+        let mut outer_block = [0; BLOCK_LEN];
+        outer_block[TAG_LEN] = 0x80;
+        outer_block[BLOCK_LEN - 8..].copy_from_slice(&OUTER_BIT_LEN.to_be_bytes());
         Self {
             block: [0; BLOCK_LEN],
+            outer_block,
             key: Midstates {
                 inner: SHA256_IV,
                 outer: SHA256_IV,
@@ -153,9 +160,9 @@ impl Scratch {
         }
         self.key.inner = SHA256_IV;
         compress(&mut self.key.inner, &self.block);
-        self.block = [OPAD; BLOCK_LEN];
-        for (b, k) in self.block.iter_mut().zip(key) {
-            *b ^= k;
+        // Turn each `k ^ ipad` into `k ^ opad`; past the key both are the bare pad.
+        for b in &mut self.block {
+            *b ^= IPAD ^ OPAD;
         }
         self.key.outer = SHA256_IV;
         compress(&mut self.key.outer, &self.block);
@@ -185,12 +192,9 @@ impl Scratch {
         self.block[BLOCK_LEN - 8..].copy_from_slice(&bit_len.to_be_bytes());
         compress(inner, &self.block);
 
-        self.block = [0; BLOCK_LEN];
-        write_state(inner, &mut self.block[..TAG_LEN]);
-        self.block[TAG_LEN] = 0x80;
-        self.block[BLOCK_LEN - 8..].copy_from_slice(&OUTER_BIT_LEN.to_be_bytes());
+        write_state(inner, &mut self.outer_block[..TAG_LEN]);
         let outer = &mut self.key.outer;
-        compress(outer, &self.block);
+        compress(outer, &self.outer_block);
         write_state(outer, &mut self.tag);
     }
 
@@ -209,6 +213,7 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         self.block.zeroize();
+        self.outer_block.zeroize();
         self.tag.zeroize();
         // `self.key` wipes itself.
     }

@@ -2,7 +2,6 @@
 //! and compares tags in constant time (verification); only then does it check each caveat against
 //! the request [`Context`] (clearing). A forged token never reaches a caveat check.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -12,7 +11,7 @@ use crate::chain;
 use crate::codec::native::{self, CaveatView};
 use crate::codec::{self, Format, Limits};
 use crate::error::Error;
-use crate::key::KeySource;
+use crate::key::{KeySource, NameMap};
 use crate::token::{Identifier, InviteType, Token};
 
 /// What the request brings: the time, the client address, what it asks for. The library never
@@ -78,7 +77,7 @@ pub type Predicate = Arc<dyn Fn(&str, &Context) -> bool + Send + Sync>;
 pub struct Verifier {
     limits: Limits,
     leeway: u64,
-    predicates: HashMap<String, Predicate>,
+    predicates: NameMap<Predicate>,
 }
 
 impl fmt::Debug for Verifier {
@@ -170,10 +169,15 @@ impl Verifier {
         token: &Token,
         keys: &K,
     ) -> Result<(), Error> {
-        let identifier = token.untrusted_identifier()?;
-        let key = keys
-            .root_key(identifier.key_id.as_deref())
-            .ok_or(Error::TokenInvalid)?;
+        let identifier;
+        let key_id = if token.format() == Format::Native {
+            // Validated in full when the token was decoded or minted: read the key id alone.
+            native::key_id(token.identifier_bytes())?
+        } else {
+            identifier = token.untrusted_identifier()?;
+            identifier.key_id.as_deref()
+        };
+        let key = keys.root_key(key_id).ok_or(Error::TokenInvalid)?;
         let tag = &token.raw[token.tag.clone()];
         if chain::verify(key, token.identifier_bytes(), token.caveat_bytes(), tag) {
             Ok(())
@@ -204,7 +208,9 @@ impl Verifier {
                         Some(t.holds(ctx.now, self.leeway))
                     }
                     CaveatView::Ip(ip) => Some(ip.holds(ctx.ip)),
-                    CaveatView::App { name, value } => self.predicates.get(name).map(|p| p(value, ctx)),
+                    CaveatView::App { name, value } => {
+                        self.predicates.get(name).map(|p| p(value, ctx))
+                    }
                 };
                 match holds {
                     Some(true) => continue,

@@ -89,14 +89,27 @@ fn check_name(name: &str) -> Result<(), &'static str> {
     if name.len() < 3 || name.len() > MAX_NAME_LEN {
         return Err("must be 3 to 64 bytes");
     }
-    if !name.bytes().all(|b| {
-        b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'/')
-    }) {
+    // One pass over the bytes (this runs for every application caveat a verifier clears).
+    let (mut allowed, mut slashes, mut first_slash) = (true, 0usize, 0usize);
+    for (i, &b) in name.as_bytes().iter().enumerate() {
+        if b == b'/' {
+            if slashes == 0 {
+                first_slash = i;
+            }
+            slashes += 1;
+        } else {
+            allowed &=
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-');
+        }
+    }
+    if !allowed {
         return Err("allowed characters are a-z 0-9 . _ - /");
     }
-    match name.split_once('/') {
-        Some((ns, rest)) if !ns.is_empty() && !rest.is_empty() && !rest.contains('/') => Ok(()),
-        _ => Err("must be <namespace>/<name>"),
+    // Exactly one `/`, with a non-empty namespace before it and a non-empty name after it.
+    if slashes == 1 && first_slash > 0 && first_slash + 1 < name.len() {
+        Ok(())
+    } else {
+        Err("must be <namespace>/<name>")
     }
 }
 

@@ -14,9 +14,9 @@ use serde_json::{Map, Value};
 pub use app::AppCaveat;
 pub use invite_type::InviteTypeCaveat;
 pub use ip::IpCaveat;
-pub use time::TimeCaveat;
 /// Read by the native codec's in-place caveat view.
 pub(crate) use ip::MAX_ENTRIES as IP_MAX_ENTRIES;
+pub use time::TimeCaveat;
 
 use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
