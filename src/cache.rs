@@ -52,6 +52,7 @@ use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::caveat::Caveat;
 use crate::error::Error;
 use crate::key::{Fingerprint, KeySource};
 use crate::token::Token;
@@ -65,7 +66,7 @@ const MIN_SHARD_ENTRIES: usize = 64;
 /// How many trailing bytes of a token's text are hashed. A native token's text ends with the
 /// base64 of its 32-byte tag, so this is enough to tell verified tokens apart, and it keeps a
 /// lookup's cost independent of the token's size. Equality is always checked on the whole text.
-const HASHED_SUFFIX: usize = 48;
+const HASHED_SUFFIX: usize = 32;
 
 /// A bounded, thread-safe cache in front of a [`Verifier`]; see the [module docs](self).
 pub struct VerificationCache {
@@ -119,6 +120,8 @@ struct Entry {
     /// The fingerprint of the root key that verified the chain.
     key: Fingerprint,
     verified: VerifiedToken,
+    /// The token's caveats, decoded once, in chain order: each hit checks them again.
+    caveats: Box<[Caveat]>,
 }
 
 impl VerificationCache {
@@ -195,7 +198,7 @@ impl VerificationCache {
                 .root_key(entry.key_id.as_deref())
                 .is_some_and(|key| key.fingerprint().ct_eq(&entry.key));
             if still_valid {
-                self.verifier.clear(entry.verified.token(), ctx)?;
+                self.verifier.clear_decoded(&entry.caveats, ctx)?;
                 return Ok(CachedToken(entry));
             }
             // The key was removed or replaced: forget the entry and verify from scratch (which
@@ -211,10 +214,16 @@ impl VerificationCache {
         // Verify under exactly the key whose fingerprint is remembered (a single key is a key
         // source that answers every key id with itself).
         let verified = self.verifier.verify(token, key, ctx)?;
+        // Every caveat decoded while clearing just succeeded.
+        let caveats = verified
+            .token()
+            .untrusted_caveats()
+            .collect::<Result<Box<[Caveat]>, Error>>()?;
         let entry = Arc::new(Entry {
             key_id,
             key: key.fingerprint().clone(),
             verified,
+            caveats,
         });
         if self.shard_capacity > 0 {
             write(shard).insert(hash, text, Arc::clone(&entry), self.shard_capacity);
@@ -359,5 +368,292 @@ impl Hasher for PreHashed {
 
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::key::{KeyRing, RootKey};
+    use crate::token::{Identifier, Persistence, Subject, TokenType};
+
+    const KEY_IDS: [Option<&str>; 3] = [None, Some("k1"), Some("k2")];
+
+    fn key(secret: &str) -> RootKey {
+        RootKey::from_bytes(secret.as_bytes()).expect("key")
+    }
+
+    fn ring() -> KeyRing {
+        let mut ring = KeyRing::new();
+        ring.set_default(key("default"));
+        ring.insert("k1", key("one"));
+        ring.insert("k2", key("two"));
+        ring
+    }
+
+    fn verifier() -> Verifier {
+        let has = |name: &'static str| move |v: &str, ctx: &Context| ctx.attribute(name) == Some(v);
+        Verifier::new()
+            .with_leeway(1)
+            .with_predicate("example.com/a", has("example.com/a"))
+            .with_predicate("example.com/b", has("example.com/b"))
+    }
+
+    fn caveat(kind: u8, x: u8) -> Caveat {
+        match kind % 4 {
+            0 => Caveat::time(u64::from(x)),
+            1 => Caveat::from_json_str(&format!(
+                r#"{{"type":"ip","whitelist":["10.{}.0.0/16","2001:db8::/32"]}}"#,
+                x % 3
+            ))
+            .expect("ip"),
+            2 => Caveat::from_text(&format!(
+                "example.com/{} = {}",
+                ["a", "b"][usize::from(x % 2)],
+                x % 3
+            ))
+            .expect("app"),
+            _ => Caveat::from_text("other.org/x = 1").expect("app without a predicate"),
+        }
+    }
+
+    fn mint(signer: u8, key_id: u8, caveats: &[(u8, u8)]) -> String {
+        let key_id = KEY_IDS[usize::from(key_id % 3)];
+        let signer = match signer % 4 {
+            0 => key("default"),
+            1 => key("one"),
+            2 => key("two"),
+            _ => key("not in the ring"),
+        };
+        let id = Identifier {
+            location: "auth.example.com".into(),
+            key_id: key_id.map(Into::into),
+            token_id: "t".into(),
+            subject: Subject::User("alice".into()),
+            token_type: TokenType::Access { session: None },
+            persistence: Persistence::Named,
+        };
+        let caveats: Vec<Caveat> = caveats.iter().map(|&(k, x)| caveat(k, x)).collect();
+        Token::mint(&signer, &id, &caveats).expect("mint").to_text()
+    }
+
+    fn context(now: u8, ip: u8, a: u8, b: u8) -> Context {
+        let ip: IpAddr = match ip % 4 {
+            0 => "10.0.1.2".parse(),
+            1 => "10.1.1.2".parse(),
+            2 => "2001:db8::7".parse(),
+            _ => "192.0.2.1".parse(),
+        }
+        .expect("ip");
+        Context::at(u64::from(now))
+            .with_ip(ip)
+            .with_attribute("example.com/a", (a % 3).to_string())
+            .with_attribute("example.com/b", (b % 3).to_string())
+    }
+
+    /// What a caller can observe of a verification.
+    fn outcome(
+        r: Result<impl AsRef<VerifiedToken>, Error>,
+    ) -> Result<(Option<u64>, String), Error> {
+        r.map(|v| {
+            let v = v.as_ref();
+            (v.expires(), v.identifier().to_json().to_string())
+        })
+    }
+
+    impl AsRef<VerifiedToken> for VerifiedToken {
+        fn as_ref(&self) -> &VerifiedToken {
+            self
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Verify { token: usize, ctx: (u8, u8, u8, u8) },
+        RemoveKey(u8),
+        ReplaceKey(u8),
+        RestoreKey(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (any::<usize>(), any::<(u8, u8, u8, u8)>())
+                .prop_map(|(token, ctx)| Op::Verify { token, ctx }),
+            1 => any::<u8>().prop_map(Op::RemoveKey),
+            1 => any::<u8>().prop_map(Op::ReplaceKey),
+            1 => any::<u8>().prop_map(Op::RestoreKey),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn the_cache_never_changes_a_decision(
+            tokens in vec((0u8..4, any::<u8>(), vec((any::<u8>(), any::<u8>()), 0..5),
+                           prop::option::of(any::<prop::sample::Index>())), 1..5),
+            ops in vec(op(), 1..40),
+            capacity in 0usize..4,
+        ) {
+            // Mostly tokens signed by a key of the ring (signer = key id), some tampered.
+            let texts: Vec<String> = tokens
+                .iter()
+                .map(|(signer, key_id, caveats, tamper)| {
+                    let signer = if *signer == 3 { 3 } else { key_id % 3 };
+                    let mut text = mint(signer, *key_id, caveats);
+                    if let Some(i) = tamper {
+                        if signer == 0 {
+                            let i = 5 + i.index(text.len() - 5);
+                            let c = text.as_bytes()[i];
+                            let flipped = if c == b'A' { 'B' } else { 'A' };
+                            text.replace_range(i..=i, &flipped.to_string());
+                        }
+                    }
+                    text
+                })
+                .collect();
+            let mut keys = ring();
+            let plain = verifier();
+            let cache = VerificationCache::new(verifier(), capacity);
+            for op in ops {
+                let id = |k: u8| ["k1", "k2"][usize::from(k % 2)];
+                match op {
+                    Op::Verify { token, ctx } => {
+                        let text = &texts[token % texts.len()];
+                        let ctx = context(ctx.0, ctx.1, ctx.2, ctx.3);
+                        let expected = outcome(plain.verify_text(text, &keys, &ctx));
+                        let cached = outcome(cache.verify_text(text, &keys, &ctx));
+                        prop_assert_eq!(cached, expected);
+                    }
+                    Op::RemoveKey(k) => {
+                        keys.remove(id(k));
+                    }
+                    Op::ReplaceKey(k) => keys.insert(id(k), key("a replacement")),
+                    Op::RestoreKey(k) => keys.insert(id(k), key(["one", "two"][usize::from(k % 2)])),
+                }
+                prop_assert!(cache.len() <= cache.capacity());
+            }
+        }
+    }
+
+    #[test]
+    fn removing_a_key_invalidates_its_entries() {
+        let text = mint(1, 1, &[(0, 200)]);
+        let mut keys = ring();
+        let cache = VerificationCache::new(verifier(), 16);
+        let ctx = Context::at(100);
+        cache.verify_text(&text, &keys, &ctx).expect("verifies");
+        assert_eq!(cache.len(), 1);
+        cache.verify_text(&text, &keys, &ctx).expect("a hit");
+
+        keys.remove("k1");
+        let err = cache.verify_text(&text, &keys, &ctx).expect_err("key gone");
+        assert_eq!(err.id(), "tokenInvalid");
+        assert!(cache.is_empty(), "the stale entry is dropped");
+
+        // The same key id, another key: still invalid.
+        keys.insert("k1", key("a replacement"));
+        let err = cache
+            .verify_text(&text, &keys, &ctx)
+            .expect_err("other key");
+        assert_eq!(err.id(), "tokenInvalid");
+
+        // The original key back: valid again.
+        keys.insert("k1", key("one"));
+        cache
+            .verify_text(&text, &keys, &ctx)
+            .expect("verifies again");
+        assert_eq!(cache.len(), 1);
+
+        // Replaced while its entry is cached: the entry no longer counts.
+        keys.insert("k1", key("a replacement"));
+        let err = cache
+            .verify_text(&text, &keys, &ctx)
+            .expect_err("replaced key");
+        assert_eq!(err.id(), "tokenInvalid");
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn hits_still_clear_every_caveat_against_the_request() {
+        // Valid before 200, from 10.0.0.0/16 (or 2001:db8::/32), for requests with a = 0.
+        let text = mint(0, 0, &[(0, 200), (1, 0), (2, 0)]);
+        let keys = ring();
+        let cache = VerificationCache::new(verifier(), 16);
+        let ok = context(100, 0, 0, 0);
+        let first = cache.verify_text(&text, &keys, &ok).expect("verifies");
+        assert_eq!(first.expires(), Some(200));
+        for (ctx, index) in [
+            (context(201, 0, 0, 0), 0),
+            (context(100, 3, 0, 0), 1),
+            (context(100, 0, 1, 0), 2),
+        ] {
+            match cache.verify_text(&text, &keys, &ctx) {
+                Err(Error::TokenCaveatUnverified { index: i, .. }) => assert_eq!(i, index),
+                other => panic!("expected caveat {index} to fail, got {other:?}"),
+            }
+        }
+        assert_eq!(cache.len(), 1);
+        cache
+            .verify_text(&text, &keys, &ok)
+            .expect("still verifies");
+    }
+
+    #[test]
+    fn failures_are_not_cached_and_capacity_is_a_bound() {
+        let keys = ring();
+        let cache = VerificationCache::new(verifier(), 8);
+        let ctx = Context::at(0);
+        let forged = mint(3, 1, &[]);
+        for _ in 0..3 {
+            assert_eq!(
+                cache
+                    .verify_text(&forged, &keys, &ctx)
+                    .expect_err("forged")
+                    .id(),
+                "tokenInvalid"
+            );
+        }
+        assert!(cache.is_empty());
+        for x in 0..100u8 {
+            let text = mint(1, 1, &[(0, 100), (0, x.wrapping_add(1))]);
+            cache.verify_text(&text, &keys, &ctx).expect("verifies");
+            assert!(cache.len() <= cache.capacity());
+        }
+        assert_eq!(cache.len(), cache.capacity());
+        cache.clear();
+        assert!(cache.is_empty());
+        let none = VerificationCache::new(verifier(), 0);
+        none.verify_text(&mint(1, 1, &[]), &keys, &ctx)
+            .expect("verifies");
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn shared_between_threads() {
+        let keys = ring();
+        let cache = VerificationCache::new(verifier(), 1024);
+        let texts: Vec<String> = (0..8u8)
+            .map(|x| mint(1, 1, &[(0, 200), (0, 150 + x)]))
+            .collect();
+        std::thread::scope(|s| {
+            for t in 0..4u8 {
+                let (cache, keys, texts) = (&cache, &keys, &texts);
+                s.spawn(move || {
+                    for i in 0..200usize {
+                        let text = &texts[(i + usize::from(t)) % texts.len()];
+                        let ctx = context(100, 0, 0, 0);
+                        let expected = outcome(cache.verifier().verify_text(text, keys, &ctx));
+                        assert_eq!(outcome(cache.verify_text(text, keys, &ctx)), expected);
+                    }
+                });
+            }
+        });
+        assert_eq!(cache.len(), texts.len());
     }
 }

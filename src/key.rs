@@ -28,16 +28,21 @@ const FINGERPRINT_LABEL: &[u8] = b"caveat-token root key fingerprint v1";
 /// have the same fingerprint exactly when they are the same key (up to SHA-256 collisions), and a
 /// fingerprint reveals nothing about the key. The derived key is the message, never the HMAC key,
 /// so a fingerprint is not a chain tag (`HMAC(derived key, m)` would be a valid signature over
-/// the identifier `m`). The verification cache remembers which key verified a token by
-/// its fingerprint, so it holds no copies of secrets. No `==`: compare with
-/// [`Fingerprint::ct_eq`].
+/// the identifier `m`). The verification cache remembers which key verified a token by its
+/// fingerprint, so it holds no copies of secrets. No `==`: compare with [`Fingerprint::ct_eq`].
 #[derive(Clone)]
-pub(crate) struct Fingerprint(Tag);
+pub(crate) struct Fingerprint([u8; chain::TAG_LEN]);
 
 impl Fingerprint {
-    /// Constant-time equality.
+    /// Equality without data-dependent branches: every byte pair is combined, then tested once.
+    /// (A fingerprint is not secret, but the cache compares it on every hit, and `subtle`'s
+    /// byte-by-byte barrier would cost more than the rest of the key check.)
     pub(crate) fn ct_eq(&self, other: &Self) -> bool {
-        self.0.ct_eq(other.0.as_bytes())
+        self.0
+            .iter()
+            .zip(other.0.iter())
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
     }
 }
 
@@ -54,7 +59,8 @@ impl RootKey {
         }
         let derived = chain::derive_key(secret);
         let state = RootState::new(&derived);
-        let fingerprint = Fingerprint(chain::hmac_sha256(FINGERPRINT_LABEL, derived.as_bytes()));
+        let fingerprint =
+            Fingerprint(*chain::hmac_sha256(FINGERPRINT_LABEL, derived.as_bytes()).as_bytes());
         Ok(Self {
             derived,
             state,
@@ -258,11 +264,8 @@ mod tests {
         assert!(a.fingerprint().ct_eq(a2.fingerprint()));
         assert!(!a.fingerprint().ct_eq(b.fingerprint()));
         // Neither the derived key nor a chain tag under it.
-        assert!(!a.fingerprint().0.ct_eq(a.derived.as_bytes()));
-        assert!(!a
-            .fingerprint()
-            .0
-            .ct_eq(chain::start(&a, FINGERPRINT_LABEL).as_bytes()));
+        assert!(!a.derived.ct_eq(&a.fingerprint().0));
+        assert!(!chain::start(&a, FINGERPRINT_LABEL).ct_eq(&a.fingerprint().0));
     }
 
     #[test]

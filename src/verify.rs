@@ -236,6 +236,16 @@ impl Verifier {
         Ok(expires)
     }
 
+    /// Clearing, for a token [`Verifier::clear`] already accepted once, from its caveats decoded
+    /// then (the verification cache's hits). Must check everything `clear` checks; the cache's
+    /// property test compares the two.
+    pub(crate) fn clear_decoded(&self, caveats: &[Caveat], ctx: &Context) -> Result<(), Error> {
+        for (index, caveat) in caveats.iter().enumerate() {
+            self.check_caveat(index, caveat, ctx)?;
+        }
+        Ok(())
+    }
+
     /// Checks one caveat against `ctx`.
     ///
     /// # Errors

@@ -493,11 +493,16 @@ fn main() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(301);
-    // `COMPARE_PROFILE=verify` (or another contender's name) runs that one alone at n=20 for
+    // `COMPARE_PROFILE=verify` (or another contender's name) runs that one alone (at n=20, or
+    // `COMPARE_N`) for
     // a few seconds, for a profiler to watch; nothing is printed.
     if let Ok(name) = std::env::var("COMPARE_PROFILE") {
         let w = NAMES.iter().position(|&x| x == name).expect("a contender's name");
-        let f = Fixture::new(20);
+        let n = std::env::var("COMPARE_N")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(20);
+        let f = Fixture::new(n);
         let start = thread_cpu_ns();
         while thread_cpu_ns() - start < 3_000_000_000 {
             batch(&f, w, 10_000);
