@@ -386,7 +386,9 @@ mod tests {
             .map(|i| i.wrapping_mul(31).wrapping_add(7))
             .collect();
         for key_len in [0usize, 1, 23, 32, 55, 63, 64, 65, 100, 131] {
-            let key: Vec<u8> = (0..key_len).map(|i| (i * 13 % 251) as u8).collect();
+            let key: Vec<u8> = (0..key_len)
+                .map(|i| u8::try_from(i * 13 % 251).expect("< 251"))
+                .collect();
             for len in 0..=msg.len() {
                 assert_eq!(
                     hmac_sha256(&key, &msg[..len]).as_bytes(),

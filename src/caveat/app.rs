@@ -114,9 +114,11 @@ fn check_name(name: &str) -> Result<(), &'static str> {
 }
 
 fn check_value(value: &str) -> Result<(), &'static str> {
+    // Printable ASCII, the common case, has no control characters: checked bytewise first.
+    let printable_ascii = || value.bytes().all(|b| (b' '..=b'~').contains(&b));
     if value.len() > MAX_VALUE_LEN {
         Err("longer than 255 bytes")
-    } else if value.chars().any(char::is_control) {
+    } else if !printable_ascii() && value.chars().any(char::is_control) {
         Err("contains control characters")
     } else {
         Ok(())
