@@ -85,28 +85,45 @@ impl AppCaveat {
     }
 }
 
+const NOT_ALLOWED: u8 = 0;
+const ALLOWED: u8 = 1;
+const SLASH: u8 = 2;
+
+/// The class of each byte in a name: `a-z 0-9 . _ -` allowed, `/` the separator.
+const NAME_BYTES: [u8; 256] = {
+    let mut table = [NOT_ALLOWED; 256];
+    let mut c: u8 = 0;
+    loop {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'_' || c == b'-' {
+            table[c as usize] = ALLOWED;
+        }
+        if c == u8::MAX {
+            break;
+        }
+        c += 1;
+    }
+    table[b'/' as usize] = SLASH;
+    table
+};
+
 fn check_name(name: &str) -> Result<(), &'static str> {
     if name.len() < 3 || name.len() > MAX_NAME_LEN {
         return Err("must be 3 to 64 bytes");
     }
-    // One pass over the bytes (this runs for every application caveat a verifier clears).
-    let (mut allowed, mut slashes, mut first_slash) = (true, 0usize, 0usize);
-    for (i, &b) in name.as_bytes().iter().enumerate() {
-        if b == b'/' {
-            if slashes == 0 {
-                first_slash = i;
-            }
-            slashes += 1;
-        } else {
-            allowed &=
-                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-');
-        }
+    // One branch-free pass over the bytes (this runs for every application caveat a verifier
+    // clears), then the checks in their documented order.
+    let (mut bad, mut slashes) = (false, 0usize);
+    for &b in name.as_bytes() {
+        let class = NAME_BYTES[usize::from(b)];
+        bad |= class == NOT_ALLOWED;
+        slashes += usize::from(class == SLASH);
     }
-    if !allowed {
+    if bad {
         return Err("allowed characters are a-z 0-9 . _ - /");
     }
     // Exactly one `/`, with a non-empty namespace before it and a non-empty name after it.
-    if slashes == 1 && first_slash > 0 && first_slash + 1 < name.len() {
+    let slash = name.bytes().position(|b| b == b'/');
+    if slashes == 1 && slash.is_some_and(|i| i > 0 && i + 1 < name.len()) {
         Ok(())
     } else {
         Err("must be <namespace>/<name>")

@@ -340,13 +340,15 @@ fn ip_entry(b: &[u8]) -> Option<IpNet> {
 
 /// Reads a native caveat of kind `time`, `ip` or `app` in place; `None` for anything else.
 pub(crate) fn view_caveat(bytes: &[u8]) -> Option<CaveatView<'_>> {
-    let mut r = Reader::new(bytes);
-    let n = r.array(3).ok()?;
-    let view = match (r.uint().ok()?, n) {
-        (kind::TIME, 2) => CaveatView::Time(TimeCaveat {
+    // The array head and the kind: with minimal heads (which the owned decoder requires) a
+    // 2- or 3-item array and a kind below 24 are one byte each.
+    let (&[head, kind_byte], rest) = bytes.split_first_chunk::<2>()?;
+    let mut r = Reader::new(rest);
+    let view = match (head, u64::from(kind_byte)) {
+        (TWO_ITEMS, kind::TIME) => CaveatView::Time(TimeCaveat {
             valid_until: r.uint().ok()?,
         }),
-        (kind::IP, 2) => {
+        (TWO_ITEMS, kind::IP) => {
             let count = r.array(IP_MAX_ENTRIES).ok()?;
             if count == 0 {
                 return None;
@@ -356,10 +358,10 @@ pub(crate) fn view_caveat(bytes: &[u8]) -> Option<CaveatView<'_>> {
                 ip_entry(r.bytes(IP_ENTRY_V6).ok()?)?;
             }
             CaveatView::Ip(IpView {
-                entries: bytes.get(start..r.position())?,
+                entries: rest.get(start..r.position())?,
             })
         }
-        (kind::APP, 3) => {
+        (THREE_ITEMS, kind::APP) => {
             let name = r.text(usize::MAX).ok()?;
             let value = r.text(usize::MAX).ok()?;
             if !AppCaveat::is_valid(name, value) {
@@ -372,6 +374,10 @@ pub(crate) fn view_caveat(bytes: &[u8]) -> Option<CaveatView<'_>> {
     r.finish().ok()?;
     Some(view)
 }
+
+/// One-byte CBOR heads of 2- and 3-item arrays.
+const TWO_ITEMS: u8 = (cbor::MAJOR_ARRAY << 5) | 2;
+const THREE_ITEMS: u8 = (cbor::MAJOR_ARRAY << 5) | 3;
 
 #[cfg(test)]
 mod tests {
