@@ -35,8 +35,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use caveat_token::cache::VerificationCache;
 use caveat_token::{
-    Caveat, Context, Identifier, KeyRing, Persistence, RootKey, Subject, Token, TokenType,
-    Verifier,
+    Caveat, Context, Identifier, KeyRing, Persistence, RootKey, Subject, Token, TokenType, Verifier,
 };
 use hmac::{Hmac, KeyInit, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -130,7 +129,10 @@ fn caveat(i: usize, now: u64) -> (Caveat, String) {
             (Caveat::time(until), format!("time < {until}"))
         }
         1 => {
-            let json = format!(r#"{{"type":"ip","whitelist":["{}","{}"]}}"#, IP_LIST[0], IP_LIST[1]);
+            let json = format!(
+                r#"{{"type":"ip","whitelist":["{}","{}"]}}"#,
+                IP_LIST[0], IP_LIST[1]
+            );
             let c = Caveat::from_json_str(&json).expect("ip caveat");
             let text = c.to_text();
             (c, text)
@@ -197,7 +199,10 @@ impl Fixture {
         let key = RootKey::from_bytes(ROOT_SECRET).expect("key");
         let mut keys = KeyRing::new();
         keys.insert(KEY_ID, key.clone());
-        keys.insert("2026-05", RootKey::from_bytes(b"an older key").expect("key"));
+        keys.insert(
+            "2026-05",
+            RootKey::from_bytes(b"an older key").expect("key"),
+        );
         let identifier = Identifier {
             location: "auth.example.com".into(),
             key_id: Some(KEY_ID.into()),
@@ -267,8 +272,9 @@ impl Fixture {
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(KEY_ID.into());
-        let jwt_text = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(ROOT_SECRET))
-            .expect("jwt");
+        let jwt_text =
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(ROOT_SECRET))
+                .expect("jwt");
         let mut jwt_validation = Validation::new(Algorithm::HS256);
         jwt_validation.leeway = 0;
         jwt_validation.set_issuer(&["auth.example.com"]);
@@ -453,7 +459,7 @@ fn measure(f: &Fixture, rounds: usize) -> [f64; 6] {
             k *= 2;
         }
     }
-    let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); 6];
+    let mut samples: Vec<Vec<f64>> = (0..6).map(|_| Vec::with_capacity(rounds)).collect();
     for round in 0..rounds {
         for j in 0..6 {
             let w = (round + j) % 6;
@@ -472,7 +478,7 @@ fn thousands(ns: f64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -497,7 +503,10 @@ fn main() {
     // `COMPARE_N`) for
     // a few seconds, for a profiler to watch; nothing is printed.
     if let Ok(name) = std::env::var("COMPARE_PROFILE") {
-        let w = NAMES.iter().position(|&x| x == name).expect("a contender's name");
+        let w = NAMES
+            .iter()
+            .position(|&x| x == name)
+            .expect("a contender's name");
         let n = std::env::var("COMPARE_N")
             .ok()
             .and_then(|n| n.parse().ok())
@@ -543,22 +552,18 @@ fn main() {
         );
     }
     println!();
-    let ratio = |what: &str, k: usize, value: f64| {
-        println!("RATIO {what} n={} {value:.2}", ns_values[k]);
-    };
-    for k in 0..3 {
-        ratio("verify/floor", k, times[k][0] / times[k][1]);
+    // Each ratio for n = 1, 5, 20: (name, numerator row, denominator row).
+    for (what, num, den) in [
+        ("verify/floor", 0, 1),
+        ("macaroon/verify", 3, 0),
+        ("jwt/verify", 4, 0),
+        ("verify/cached", 0, 5),
+    ] {
+        for (n, t) in ns_values.iter().zip(&times) {
+            println!("RATIO {what} n={n} {:.2}", t[num] / t[den]);
+        }
     }
-    for k in 0..3 {
-        ratio("macaroon/verify", k, times[k][3] / times[k][0]);
-    }
-    for k in 0..3 {
-        ratio("jwt/verify", k, times[k][4] / times[k][0]);
-    }
-    for k in 0..3 {
-        ratio("verify/cached", k, times[k][0] / times[k][5]);
-    }
-    for k in 0..3 {
-        println!("ALLOCS verify n={} {}", ns_values[k], allocs_text(allocs[k][0]));
+    for (n, a) in ns_values.iter().zip(&allocs) {
+        println!("ALLOCS verify n={n} {}", allocs_text(a[0]));
     }
 }
