@@ -189,8 +189,9 @@ impl Verifier {
     /// Clearing alone: checks every caveat against `ctx`, in chain order, and returns the expiry
     /// (the least `validUntil`). Only call this on a token whose signature was checked.
     ///
-    /// Everything [`Verifier::verify`] checks after the signature belongs here: the verification
-    /// cache skips decoding and the chain for a token it has seen, but always calls this.
+    /// Everything [`Verifier::verify`] checks after the signature belongs here and in its twin
+    /// [`Verifier::clear_decoded`], which the verification cache runs on every hit (it skips
+    /// decoding and the chain, never clearing). Keep the two in step.
     pub(crate) fn clear(&self, token: &Token, ctx: &Context) -> Result<Option<u64>, Error> {
         let mut expires: Option<u64> = None;
         for (index, bytes) in token.caveat_bytes().enumerate() {
