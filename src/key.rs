@@ -1,7 +1,8 @@
 //! Root keys and where a verifier finds them.
 //!
-//! A [`RootKey`] keeps only what the chain needs (the derived key and its ready HMAC state). It
-//! never prints, has no `==` (use [`RootKey::ct_eq`]) and is wiped on drop.
+//! A [`RootKey`] keeps only what the chain needs (the derived key and its ready HMAC state) and a
+//! one-way fingerprint by which the verification cache recognizes it. It never prints, has no
+//! `==` (use [`RootKey::ct_eq`]) and is wiped on drop.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -102,7 +103,7 @@ impl RootKey {
 
 impl Drop for RootKey {
     fn drop(&mut self) {
-        // The HMAC state zeroizes itself (hmac's `zeroize` feature); wipe the derived key here.
+        // The HMAC midstates wipe themselves when dropped; wipe the derived key here.
         self.derived.wipe();
     }
 }
