@@ -107,12 +107,44 @@ impl<'a> Reader<'a> {
     }
 
     /// A byte string of at most `max` bytes (checked before anything is sliced).
+    #[inline]
     pub(crate) fn bytes(&mut self, max: usize) -> Result<&'a [u8], Error> {
-        self.string(MAJOR_BYTES, max)
+        match self.short_string(MAJOR_BYTES, max) {
+            Some(b) => Ok(b),
+            None => self.string(MAJOR_BYTES, max),
+        }
     }
 
     /// A UTF-8 text string of at most `max` bytes.
+    #[inline]
     pub(crate) fn text(&mut self, max: usize) -> Result<&'a str, Error> {
+        let start = self.pos;
+        if let Some(raw) = self.short_string(MAJOR_TEXT, max) {
+            if let Ok(text) = std::str::from_utf8(raw) {
+                return Ok(text);
+            }
+            self.pos = start;
+        }
+        self.text_slow(max)
+    }
+
+    /// The common case of [`Reader::bytes`] and [`Reader::text`], inlined: a string shorter than
+    /// 24 bytes (its length in the head byte) that is all there and within `max`. `None`, with
+    /// nothing consumed, sends every other case, and every error, to the general path.
+    #[inline]
+    fn short_string(&mut self, major: u8, max: usize) -> Option<&'a [u8]> {
+        let head = *self.input.get(self.pos)?;
+        let len = usize::from(head & 0x1f);
+        if head >> 5 != major || len >= 24 || len > max {
+            return None;
+        }
+        let start = self.pos + 1;
+        let out = self.input.get(start..start + len)?;
+        self.pos = start + len;
+        Some(out)
+    }
+
+    fn text_slow(&mut self, max: usize) -> Result<&'a str, Error> {
         let start = self.pos;
         let raw = self.string(MAJOR_TEXT, max)?;
         std::str::from_utf8(raw).map_err(|_| {
