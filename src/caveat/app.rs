@@ -121,9 +121,10 @@ fn check_name(name: &str) -> Result<(), &'static str> {
     if bad {
         return Err("allowed characters are a-z 0-9 . _ - /");
     }
-    // Exactly one `/`, with a non-empty namespace before it and a non-empty name after it.
-    let slash = name.bytes().position(|b| b == b'/');
-    if slashes == 1 && slash.is_some_and(|i| i > 0 && i + 1 < name.len()) {
+    // Exactly one `/`, with a non-empty namespace before it and a non-empty name after it (with
+    // a single `/`, that is: neither the first nor the last byte).
+    let bytes = name.as_bytes();
+    if slashes == 1 && bytes.first() != Some(&b'/') && bytes.last() != Some(&b'/') {
         Ok(())
     } else {
         Err("must be <namespace>/<name>")
