@@ -7,9 +7,11 @@
 //! [fingerprint](crate::key) of the root key that verified it. The next time the same text comes
 //! in, it skips decoding and the chain, but only if the key source still returns that very key
 //! for that key id (compared in constant time): removing or replacing a key invalidates every
-//! entry it verified. Clearing — every caveat, and anything else the verifier checks after the
-//! signature — is always done again against the current request [`Context`], so the cache never
-//! changes a decision, only its cost.
+//! entry it verified. Everything the verifier checks after the signature — the token type the
+//! request expects, revocation (named tokens' status, subjects' generations) against the
+//! verifier's sources as they are now, and every caveat against the current request
+//! [`Context`] — is always done again, by the very function [`Verifier::verify`] runs, so the
+//! cache never changes a decision, only its cost.
 //!
 //! The cache is bounded (a fixed number of entries, evicted by the CLOCK second-chance policy),
 //! split in shards each behind its own [`RwLock`] (hits only take a read lock), and safe to share
@@ -55,8 +57,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::caveat::Caveat;
 use crate::error::Error;
 use crate::key::{Fingerprint, KeySource};
-use crate::token::Token;
-use crate::verify::{Context, VerifiedToken, Verifier};
+use crate::token::{Identifier, Token};
+use crate::verify::{Caveats, Context, VerifiedToken, Verifier};
 
 /// Most shards a cache is split into (a power of two). Sixteen keeps lock contention negligible
 /// on the machines services run on without making small caches uneven.
@@ -115,12 +117,14 @@ impl fmt::Debug for CachedToken {
 
 /// What the cache remembers about a verified token.
 struct Entry {
-    /// The key id the token names, as the key source is asked for it.
-    key_id: Option<Box<str>>,
+    /// The token's identifier (owned): its key id is what the key source is asked for; its
+    /// type, id, subject and persistence are what each hit checks the expectation and
+    /// revocation against.
+    identifier: Identifier<'static>,
     /// The fingerprint of the root key that verified the chain.
     key: Fingerprint,
     verified: VerifiedToken,
-    /// The token's caveats, decoded once, in chain order: each hit checks them again.
+    /// The token's caveats, decoded once, in chain order: each hit clears them again.
     caveats: Box<[Caveat]>,
 }
 
@@ -195,10 +199,18 @@ impl VerificationCache {
         let hit = read(shard).and_then(|s| s.get(hash, text));
         if let Some(entry) = hit {
             let still_valid = keys
-                .root_key(entry.key_id.as_deref())
+                .root_key(entry.identifier.key_id.as_deref())
                 .is_some_and(|key| key.fingerprint().ct_eq(&entry.key));
             if still_valid {
-                self.verifier.clear_decoded(&entry.caveats, ctx)?;
+                // Everything the verifier checks after the signature, by the very function
+                // `Verifier::verify` runs: the expiry it returns depends on the caveats alone,
+                // so it is the one remembered.
+                self.verifier.after_signature(
+                    entry.verified.token(),
+                    Some(&entry.identifier),
+                    Caveats::Decoded(&entry.caveats),
+                    ctx,
+                )?;
                 return Ok(CachedToken(entry));
             }
             // The key was removed or replaced: forget the entry and verify from scratch (which
@@ -207,9 +219,9 @@ impl VerificationCache {
         }
 
         let token = Token::from_text(text, self.verifier.limits())?;
-        let key_id: Option<Box<str>> = token.untrusted_identifier()?.key_id.map(|k| k.into());
+        let identifier = token.untrusted_identifier()?.into_owned();
         let key = keys
-            .root_key(key_id.as_deref())
+            .root_key(identifier.key_id.as_deref())
             .ok_or(Error::TokenInvalid)?;
         // Verify under exactly the key whose fingerprint is remembered (a single key is a key
         // source that answers every key id with itself).
@@ -220,7 +232,7 @@ impl VerificationCache {
             .untrusted_caveats()
             .collect::<Result<Box<[Caveat]>, Error>>()?;
         let entry = Arc::new(Entry {
-            key_id,
+            identifier,
             key: key.fingerprint().clone(),
             verified,
             caveats,
@@ -379,8 +391,12 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::caveat::Interface;
+    use crate::codec::Format;
     use crate::key::{KeyRing, RootKey};
-    use crate::token::{Identifier, Persistence, Subject, TokenType};
+    use crate::revocation::{Generations, NamedTokens};
+    use crate::token::{InviteType, Persistence, Subject, TokenType};
+    use crate::verify::Expect;
 
     const KEY_IDS: [Option<&str>; 3] = [None, Some("k1"), Some("k2")];
 
@@ -396,6 +412,20 @@ mod tests {
         ring
     }
 
+    /// The caller's revocation state, shared by the plain verifier and the cache's.
+    #[derive(Default)]
+    struct Sources {
+        named: Arc<NamedTokens>,
+        generations: Arc<Generations>,
+    }
+
+    const TOKEN_IDS: [&str; 2] = ["t0", "t1"];
+    const SUBJECTS: [&str; 2] = ["alice", "bob"];
+
+    fn subject(s: u8) -> Subject<'static> {
+        Subject::User(SUBJECTS[usize::from(s % 2)].into())
+    }
+
     fn verifier() -> Verifier {
         let has = |name: &'static str| move |v: &str, ctx: &Context| ctx.attribute(name) == Some(v);
         Verifier::new()
@@ -404,8 +434,16 @@ mod tests {
             .with_predicate("example.com/b", has("example.com/b"))
     }
 
+    fn verifier_with(sources: &Sources) -> Verifier {
+        verifier()
+            .with_revocation_source(Arc::clone(&sources.named))
+            .with_generation_source(Arc::clone(&sources.generations))
+    }
+
+    /// Kinds 0–3 are allowed for every token type; 4–6 only for some (`interface`: access and
+    /// identity; `inviteType`: access and invite; `data.readonly`: access, and never holds here).
     fn caveat(kind: u8, x: u8) -> Caveat {
-        match kind % 4 {
+        match kind % 7 {
             0 => Caveat::time(u64::from(x)),
             1 => Caveat::from_json_str(&format!(
                 r#"{{"type":"ip","whitelist":["10.{}.0.0/16","2001:db8::/32"]}}"#,
@@ -418,28 +456,117 @@ mod tests {
                 x % 3
             ))
             .expect("app"),
-            _ => Caveat::from_text("other.org/x = 1").expect("app without a predicate"),
+            3 => Caveat::from_text("other.org/x = 1").expect("app without a predicate"),
+            4 => {
+                Caveat::from_text(["interface = rest", "interface = oneclient"][usize::from(x % 2)])
+                    .expect("interface")
+            }
+            5 => Caveat::from_text(
+                ["inviteType = userJoinGroup", "inviteType = supportSpace"][usize::from(x % 2)],
+            )
+            .expect("invite type"),
+            _ => Caveat::from_text("data.readonly").expect("data.readonly"),
         }
     }
 
-    fn mint(signer: u8, key_id: u8, caveats: &[(u8, u8)]) -> String {
-        let key_id = KEY_IDS[usize::from(key_id % 3)];
-        let signer = match signer % 4 {
-            0 => key("default"),
-            1 => key("one"),
-            2 => key("two"),
-            _ => key("not in the ring"),
+    /// A token to mint: its format, signer and key id, type, persistence and caveats.
+    #[derive(Debug, Clone)]
+    struct Spec {
+        onedata: bool,
+        signer: u8,
+        key_id: u8,
+        token_type: u8,
+        /// Named (token id `t0`/`t1`) or temporary (subject, generation 0–2).
+        persistence: u8,
+        subject: u8,
+        caveats: Vec<(u8, u8)>,
+    }
+
+    fn spec() -> impl Strategy<Value = Spec> {
+        (
+            any::<bool>(),
+            0u8..4,
+            any::<u8>(),
+            any::<u8>(),
+            any::<u8>(),
+            any::<u8>(),
+            vec((any::<u8>(), any::<u8>()), 0..5),
+        )
+            .prop_map(
+                |(onedata, signer, key_id, token_type, persistence, subject, caveats)| Spec {
+                    onedata,
+                    signer,
+                    key_id,
+                    token_type,
+                    persistence,
+                    subject,
+                    caveats,
+                },
+            )
+    }
+
+    fn mint_spec(spec: &Spec) -> String {
+        // Mostly signed by the key the key id names; Onedata tokens carry no key id.
+        let key_id = if spec.onedata {
+            None
+        } else {
+            KEY_IDS[usize::from(spec.key_id % 3)]
+        };
+        let signer = match (spec.signer, key_id) {
+            (3, _) => key("not in the ring"),
+            (_, None) => key("default"),
+            (_, Some("k1")) => key("one"),
+            (_, Some(_)) => key("two"),
+        };
+        let token_type = match spec.token_type % 4 {
+            0 => TokenType::Access { session: None },
+            1 => TokenType::Identity,
+            2 => TokenType::Invite {
+                invite_type: InviteType::UserJoinGroup,
+                target: "g1".into(),
+                params: "".into(),
+            },
+            _ => TokenType::Invite {
+                invite_type: InviteType::SupportSpace,
+                target: "s1".into(),
+                params: "".into(),
+            },
+        };
+        let persistence = match spec.persistence % 4 {
+            0 | 1 => Persistence::Named,
+            p => Persistence::Temporary {
+                generation: u64::from(p - 2 + spec.persistence / 4 % 2),
+            },
         };
         let id = Identifier {
             location: "auth.example.com".into(),
             key_id: key_id.map(Into::into),
-            token_id: "t".into(),
-            subject: Subject::User("alice".into()),
-            token_type: TokenType::Access { session: None },
-            persistence: Persistence::Named,
+            token_id: TOKEN_IDS[usize::from(spec.persistence % 2)].into(),
+            subject: subject(spec.subject),
+            token_type,
+            persistence,
         };
-        let caveats: Vec<Caveat> = caveats.iter().map(|&(k, x)| caveat(k, x)).collect();
-        Token::mint(&signer, &id, &caveats).expect("mint").to_text()
+        let format = if spec.onedata {
+            Format::Onedata
+        } else {
+            Format::Native
+        };
+        let caveats: Vec<Caveat> = spec.caveats.iter().map(|&(k, x)| caveat(k, x)).collect();
+        Token::mint_as(format, &signer, &id, &caveats)
+            .expect("mint")
+            .to_text()
+    }
+
+    fn mint(signer: u8, key_id: u8, caveats: &[(u8, u8)]) -> String {
+        mint_spec(&Spec {
+            onedata: false,
+            signer,
+            key_id,
+            token_type: 0,
+            persistence: 0,
+            subject: 0,
+            caveats: caveats.to_vec(),
+        })
     }
 
     fn context(now: u8, ip: u8, a: u8, b: u8) -> Context {
@@ -454,6 +581,23 @@ mod tests {
             .with_ip(ip)
             .with_attribute("example.com/a", (a % 3).to_string())
             .with_attribute("example.com/b", (b % 3).to_string())
+    }
+
+    /// A context that may also expect a token type and name the interface.
+    fn full_context(now: u8, ip: u8, a: u8, b: u8, expect: u8) -> Context {
+        let ctx = context(now, ip, a, b);
+        let ctx = match expect % 4 {
+            0 => ctx,
+            _ => ctx.with_interface(Interface::ALL[usize::from(expect / 4 % 3)]),
+        };
+        match expect / 16 % 6 {
+            0 => ctx,
+            1 => ctx.expecting(Expect::Access),
+            2 => ctx.expecting(Expect::Identity),
+            3 => ctx.expecting(Expect::Invite(None)),
+            4 => ctx.expecting(Expect::Invite(Some(InviteType::UserJoinGroup))),
+            _ => ctx.expecting(Expect::Invite(Some(InviteType::SupportSpace))),
+        }
     }
 
     /// What a caller can observe of a verification.
@@ -474,40 +618,50 @@ mod tests {
 
     #[derive(Debug, Clone)]
     enum Op {
-        Verify { token: usize, ctx: (u8, u8, u8, u8) },
+        Verify {
+            token: usize,
+            ctx: (u8, u8, u8, u8, u8),
+        },
         RemoveKey(u8),
         ReplaceKey(u8),
         RestoreKey(u8),
+        /// Issue, revoke, reinstate or delete a named token.
+        Named(u8, u8),
+        /// Set a subject's generation (0–2), or bump it.
+        Generation(u8, u8),
     }
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            6 => (any::<usize>(), any::<(u8, u8, u8, u8)>())
+            8 => (any::<usize>(), any::<(u8, u8, u8, u8, u8)>())
                 .prop_map(|(token, ctx)| Op::Verify { token, ctx }),
             1 => any::<u8>().prop_map(Op::RemoveKey),
             1 => any::<u8>().prop_map(Op::ReplaceKey),
             1 => any::<u8>().prop_map(Op::RestoreKey),
+            2 => any::<(u8, u8)>().prop_map(|(t, what)| Op::Named(t, what)),
+            2 => any::<(u8, u8)>().prop_map(|(s, what)| Op::Generation(s, what)),
         ]
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(128))]
 
+        /// Cached and uncached verification agree on every outcome (value or error id and
+        /// details) while keys, revocations, generations, expectations and caveat contexts
+        /// change between requests.
         #[test]
         fn the_cache_never_changes_a_decision(
-            tokens in vec((0u8..4, any::<u8>(), vec((any::<u8>(), any::<u8>()), 0..5),
-                           prop::option::of(any::<prop::sample::Index>())), 1..5),
+            tokens in vec((spec(), prop::option::of(any::<prop::sample::Index>())), 1..5),
             ops in vec(op(), 1..40),
             capacity in 0usize..4,
         ) {
-            // Mostly tokens signed by a key of the ring (signer = key id), some tampered.
             let texts: Vec<String> = tokens
                 .iter()
-                .map(|(signer, key_id, caveats, tamper)| {
-                    let signer = if *signer == 3 { 3 } else { key_id % 3 };
-                    let mut text = mint(signer, *key_id, caveats);
+                .map(|(spec, tamper)| {
+                    let mut text = mint_spec(spec);
+                    // Tamper with some tokens (a character after the prefix).
                     if let Some(i) = tamper {
-                        if signer == 0 {
+                        if spec.signer == 0 {
                             let i = 5 + i.index(text.len() - 5);
                             let c = text.as_bytes()[i];
                             let flipped = if c == b'A' { 'B' } else { 'A' };
@@ -518,14 +672,22 @@ mod tests {
                 })
                 .collect();
             let mut keys = ring();
-            let plain = verifier();
-            let cache = VerificationCache::new(verifier(), capacity);
+            let sources = Sources::default();
+            // Start with every named token active and every subject at generation 0.
+            for t in TOKEN_IDS {
+                sources.named.issue(t);
+            }
+            for s in 0..2 {
+                sources.generations.set(&subject(s), 0);
+            }
+            let plain = verifier_with(&sources);
+            let cache = VerificationCache::new(verifier_with(&sources), capacity);
             for op in ops {
                 let id = |k: u8| ["k1", "k2"][usize::from(k % 2)];
                 match op {
                     Op::Verify { token, ctx } => {
                         let text = &texts[token % texts.len()];
-                        let ctx = context(ctx.0, ctx.1, ctx.2, ctx.3);
+                        let ctx = full_context(ctx.0, ctx.1, ctx.2, ctx.3, ctx.4);
                         let expected = outcome(plain.verify_text(text, &keys, &ctx));
                         let cached = outcome(cache.verify_text(text, &keys, &ctx));
                         prop_assert_eq!(cached, expected);
@@ -535,6 +697,27 @@ mod tests {
                     }
                     Op::ReplaceKey(k) => keys.insert(id(k), key("a replacement")),
                     Op::RestoreKey(k) => keys.insert(id(k), key(["one", "two"][usize::from(k % 2)])),
+                    Op::Named(t, what) => {
+                        let t = TOKEN_IDS[usize::from(t % 2)];
+                        match what % 4 {
+                            0 => sources.named.issue(t),
+                            1 => {
+                                sources.named.revoke(t);
+                            }
+                            2 => {
+                                sources.named.reinstate(t);
+                            }
+                            _ => {
+                                sources.named.delete(t);
+                            }
+                        }
+                    }
+                    Op::Generation(s, what) => match what % 4 {
+                        3 => {
+                            sources.generations.bump(&subject(s));
+                        }
+                        g => sources.generations.set(&subject(s), u64::from(g)),
+                    },
                 }
                 prop_assert!(cache.len() <= cache.capacity());
             }

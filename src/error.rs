@@ -23,7 +23,7 @@ pub enum Error {
     },
     /// The input exceeds a decoding limit before it was decoded (id `tokenTooLarge`).
     TokenTooLarge {
-        /// Which limit: `"size"`, `"caveats"` or `"caveatSize"`.
+        /// Which limit: `"size"`, `"caveats"`, `"caveatSize"` or `"identifierSize"`.
         limit: &'static str,
         /// The configured maximum.
         max: usize,

@@ -296,9 +296,11 @@ pub enum Persistence {
 /// A token's identifier: the part the root key signs first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identifier<'a> {
-    /// The issuer (a domain). In the native format it is covered by the tag.
+    /// The issuer (a domain). In the native format it is covered by the tag; in the Onedata
+    /// format it is not (libmacaroons never MACs the location), so do not trust it there.
     pub location: Cow<'a, str>,
-    /// Which root key signed the token, for rotation; `None` for the default key.
+    /// Which root key signed the token, for rotation; `None` for the default key. The Onedata
+    /// format has no place for it (always `None`).
     pub key_id: Option<Cow<'a, str>>,
     /// The token's own id (what named revocation refers to).
     pub token_id: Cow<'a, str>,
@@ -437,10 +439,25 @@ impl Token {
         identifier: &Identifier<'_>,
         caveats: &[Caveat],
     ) -> Result<Self, Error> {
+        Self::mint_as(Format::Native, key, identifier, caveats)
+    }
+
+    /// Mints a token in `format`: signs `identifier` with `key`, then appends `caveats` in
+    /// order. For [`Format::Onedata`] the key is Onedata's secret as bytes
+    /// (`RootKey::from_bytes(secret.as_bytes())`).
+    ///
+    /// # Errors
+    /// `badValueIdentifier` when a field breaks the rules of SPEC.md (or, for Onedata, names a
+    /// key id, which that format cannot carry); `badValueCaveat` when a caveat cannot be
+    /// written in the format.
+    pub fn mint_as(
+        format: Format,
+        key: &RootKey,
+        identifier: &Identifier<'_>,
+        caveats: &[Caveat],
+    ) -> Result<Self, Error> {
         identifier.validate()?;
-        let id_bytes = codec::native::encode_identifier(identifier);
-        let tag = chain::start(key, &id_bytes);
-        let mut token = codec::native::assemble(&id_bytes, &[], &tag);
+        let mut token = codec::start(format, key, identifier)?;
         for c in caveats {
             token = token.attenuate(c)?;
         }
@@ -453,12 +470,15 @@ impl Token {
     /// `badValueCaveat` when the caveat cannot be written in this token's format.
     pub fn attenuate(&self, caveat: &Caveat) -> Result<Self, Error> {
         let bytes = codec::encode_caveat(self.format, caveat)?;
-        Ok(self.attenuate_raw(&bytes))
+        self.attenuate_raw(&bytes)
     }
 
     /// Appends caveat bytes as they are (for caveat kinds this crate does not model).
-    #[must_use]
-    pub fn attenuate_raw(&self, caveat_bytes: &[u8]) -> Self {
+    ///
+    /// # Errors
+    /// `badValueCaveat` when the bytes cannot be carried by this token's format (an Onedata
+    /// packet holds at most 65,535 bytes).
+    pub fn attenuate_raw(&self, caveat_bytes: &[u8]) -> Result<Self, Error> {
         let tag = chain::step(&self.tag(), caveat_bytes);
         codec::reassemble(self, caveat_bytes, &tag)
     }
@@ -477,16 +497,41 @@ impl Token {
     /// # Errors
     /// As [`Token::from_text`].
     pub fn from_bytes(bytes: &[u8], limits: &codec::Limits) -> Result<Self, Error> {
-        codec::native::decode(bytes.to_vec(), limits)
+        Self::from_bytes_as(Format::Native, bytes, limits)
     }
 
-    /// The text form (native: `cvt1_` then base64url without padding).
+    /// Decodes a token of `format` from its binary form (for Onedata: the libmacaroons v1
+    /// packets, before base64 and escaping).
+    ///
+    /// # Errors
+    /// As [`Token::from_text`].
+    pub fn from_bytes_as(
+        format: Format,
+        bytes: &[u8],
+        limits: &codec::Limits,
+    ) -> Result<Self, Error> {
+        // Size first: an oversize input is rejected before it is copied.
+        if bytes.len() > limits.max_token_bytes {
+            return Err(Error::TokenTooLarge {
+                limit: "size",
+                max: limits.max_token_bytes,
+            });
+        }
+        match format {
+            Format::Native => codec::native::decode(bytes.to_vec(), limits),
+            Format::Onedata => codec::onedata::decode(bytes.to_vec(), limits),
+        }
+    }
+
+    /// The text form (native: `cvt1_` then base64url without padding; Onedata: base64url
+    /// without padding, then Onedata's escape).
     #[must_use]
     pub fn to_text(&self) -> String {
         codec::encode_text(self)
     }
 
-    /// The binary form, exactly the bytes the token was decoded from or minted as.
+    /// The binary form, exactly the bytes the token was decoded from or minted as (for
+    /// Onedata: the libmacaroons v1 packets).
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
         &self.raw
@@ -526,7 +571,7 @@ impl Token {
     /// # Errors
     /// `badToken` (cannot happen for a token that decoded, which checked it).
     pub fn untrusted_identifier(&self) -> Result<Identifier<'_>, Error> {
-        codec::decode_identifier(self.format, self.identifier_bytes())
+        codec::decode_identifier(self)
     }
 
     /// The caveats, parsed but NOT verified; one result per caveat.

@@ -4,6 +4,7 @@
 
 pub(crate) mod cbor;
 pub mod native;
+pub mod onedata;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -19,15 +20,28 @@ use crate::token::{Identifier, Token};
 pub enum Format {
     /// The native CBOR format (SPEC.md §4), text prefix `cvt1_`.
     Native,
+    /// Onedata's format (SPEC.md §10): libmacaroons v1 packets, base64url, Onedata's
+    /// escape; its text starts with `MDA`.
+    Onedata,
 }
 
 impl Format {
+    /// Every format.
+    pub const ALL: &'static [Format] = &[Self::Native, Self::Onedata];
+
     /// The format's name as the CLI spells it.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Self::Native => "native",
+            Self::Onedata => "onedata",
         }
+    }
+
+    /// Looks a format up by its name (`native` or `onedata`).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|f| f.name() == name)
     }
 }
 
@@ -58,9 +72,15 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// The longest text form these limits allow (base64 expansion plus the longest prefix).
+    /// The longest text form these limits allow, over all formats (Onedata's escape can double
+    /// the base64 text).
     #[must_use]
     pub fn max_text_len(&self) -> usize {
+        self.max_native_text_len().max(onedata::max_text_len(self))
+    }
+
+    /// The longest native text form these limits allow (base64 expansion plus the prefix).
+    fn max_native_text_len(&self) -> usize {
         self.max_token_bytes
             .saturating_add(2)
             .saturating_div(3)
@@ -71,14 +91,22 @@ impl Limits {
 
 /// Decodes a token's text form, detecting its format.
 pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
+    let too_large = || Error::TokenTooLarge {
+        limit: "size",
+        max: limits.max_token_bytes,
+    };
+    // The longest text of any format first (Onedata's), then the native bound for the rest.
     if text.len() > limits.max_text_len() {
-        return Err(Error::TokenTooLarge {
-            limit: "size",
-            max: limits.max_token_bytes,
-        });
+        return Err(too_large());
     }
     if text.is_empty() {
         return Err(Error::bad("empty input"));
+    }
+    if text.starts_with(onedata::TEXT_START) {
+        return onedata::decode_text(text, limits);
+    }
+    if text.len() > limits.max_native_text_len() {
+        return Err(too_large());
     }
     if let Some(body) = text.strip_prefix(native::TEXT_PREFIX) {
         let raw = URL_SAFE_NO_PAD
@@ -102,39 +130,104 @@ pub(crate) fn encode_text(token: &Token) -> String {
             URL_SAFE_NO_PAD.encode_string(&token.raw, &mut out);
             out
         }
+        Format::Onedata => onedata::encode_text(&token.raw),
     }
 }
 
+/// A caveat's bytes in `format`: its native encoding, or its text form for Onedata.
 pub(crate) fn encode_caveat(format: Format, caveat: &Caveat) -> Result<Vec<u8>, Error> {
     match format {
         Format::Native => Ok(caveat.to_native()),
+        Format::Onedata => Ok(caveat.to_text().into_bytes()),
     }
 }
 
+/// Decodes one caveat's bytes. For Onedata, the text must be UTF-8, parse, and be exactly the
+/// canonical text of what it parses to (so what is checked is what was MACed, one text per
+/// meaning); anything else is `tokenCaveatUnknown`.
 pub(crate) fn decode_caveat(format: Format, index: usize, bytes: &[u8]) -> Result<Caveat, Error> {
     match format {
         Format::Native => Caveat::from_native(bytes).map_err(|_| Error::TokenCaveatUnknown {
             index,
-            caveat: hex::encode(bytes),
+            caveat: hex_excerpt(bytes),
         }),
+        Format::Onedata => {
+            let unknown = || Error::TokenCaveatUnknown {
+                index,
+                caveat: String::from_utf8_lossy(bytes).into_owned(),
+            };
+            let text = std::str::from_utf8(bytes).map_err(|_| unknown())?;
+            let caveat = Caveat::from_text(text).map_err(|_| unknown())?;
+            if caveat.to_text() != text {
+                return Err(unknown());
+            }
+            Ok(caveat)
+        }
     }
 }
 
-pub(crate) fn decode_identifier(format: Format, bytes: &[u8]) -> Result<Identifier<'_>, Error> {
+/// The identifier of a token (parsed, not verified).
+pub(crate) fn decode_identifier(token: &Token) -> Result<Identifier<'_>, Error> {
+    match token.format {
+        Format::Native => native::decode_identifier(token.identifier_bytes()),
+        Format::Onedata => onedata::decode_identifier(token),
+    }
+}
+
+/// Encodes an identifier and signs it: a token of `format` with no caveats yet.
+pub(crate) fn start(
+    format: Format,
+    key: &crate::key::RootKey,
+    identifier: &Identifier<'_>,
+) -> Result<Token, Error> {
     match format {
-        Format::Native => native::decode_identifier(bytes),
+        Format::Native => {
+            let id_bytes = native::encode_identifier(identifier);
+            let tag = crate::chain::start(key, &id_bytes);
+            Ok(native::assemble(&id_bytes, &[], &tag))
+        }
+        Format::Onedata => {
+            let id_text = onedata::encode_identifier(identifier)?;
+            let tag = crate::chain::start(key, id_text.as_bytes());
+            onedata::assemble(
+                identifier.location.as_bytes(),
+                id_text.as_bytes(),
+                &[],
+                &tag,
+            )
+        }
     }
 }
 
 /// A copy of `token` with one more caveat and the new tag.
-pub(crate) fn reassemble(token: &Token, caveat: &[u8], tag: &Tag) -> Token {
+///
+/// # Errors
+/// `badValueCaveat` when the caveat cannot be written in the token's format (an Onedata packet
+/// holds at most 65,535 bytes).
+pub(crate) fn reassemble(token: &Token, caveat: &[u8], tag: &Tag) -> Result<Token, Error> {
+    let caveats: Vec<&[u8]> = token
+        .caveat_bytes()
+        .chain(std::iter::once(caveat))
+        .collect();
     match token.format {
-        Format::Native => {
-            let caveats: Vec<&[u8]> = token
-                .caveat_bytes()
-                .chain(std::iter::once(caveat))
-                .collect();
-            native::assemble(token.identifier_bytes(), &caveats, tag)
-        }
+        Format::Native => Ok(native::assemble(token.identifier_bytes(), &caveats, tag)),
+        Format::Onedata => onedata::assemble(
+            onedata::location(&token.raw),
+            token.identifier_bytes(),
+            &caveats,
+            tag,
+        ),
+    }
+}
+
+/// Most bytes of an undecodable caveat shown (as hex) in an error's details.
+pub(crate) const MAX_ERROR_EXCERPT: usize = 64;
+
+/// Hex of at most [`MAX_ERROR_EXCERPT`] bytes, with `…` when cut.
+pub(crate) fn hex_excerpt(bytes: &[u8]) -> String {
+    if bytes.len() <= MAX_ERROR_EXCERPT {
+        hex::encode(bytes)
+    } else {
+        format!("{}…", hex::encode(&bytes[..MAX_ERROR_EXCERPT]))
     }
 }
