@@ -6,19 +6,21 @@
 //! Order: signature → token type ([`Expect`]) → revocation ([`crate::revocation`]) → caveats,
 //! each of which must be allowed for the token's type and hold.
 
-use std::collections::HashMap;
+use std::cell::OnceCell;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::caveat::{
-    Caveat, DataObjectIdCaveat, DataPathCaveat, Gri, Interface, Operation, Service, ServiceKind,
+    kind, Caveat, DataObjectIdCaveat, DataPathCaveat, Gri, Interface, Operation, Service,
+    ServiceKind,
 };
 use crate::chain;
-use crate::codec::Limits;
+use crate::codec::native::{self, CaveatView};
+use crate::codec::{self, Format, Limits};
 use crate::error::Error;
 use crate::geo::GeoSource;
-use crate::key::KeySource;
+use crate::key::{KeySource, NameMap};
 use crate::membership::GroupMembership;
 use crate::revocation::{self, GenerationSource, RevocationSource};
 use crate::token::{Identifier, InviteType, Subject, Token, TokenType};
@@ -194,7 +196,7 @@ pub type Predicate = Arc<dyn Fn(&str, &Context) -> bool + Send + Sync>;
 pub struct Verifier {
     limits: Limits,
     leeway: u64,
-    predicates: HashMap<String, Predicate>,
+    predicates: NameMap<Predicate>,
     allow_data_access: bool,
     geo: Option<Arc<dyn GeoSource + Send + Sync>>,
     groups: Option<Arc<dyn GroupMembership + Send + Sync>>,
@@ -227,21 +229,90 @@ impl fmt::Debug for Verifier {
 /// A caveat not allowed is refused (`tokenCaveatUnverified`) whatever the context.
 #[must_use]
 pub fn caveat_allowed(token_type: &TokenType<'_>, caveat: &Caveat) -> bool {
-    let common = matches!(
-        caveat,
-        Caveat::Time(_)
-            | Caveat::Ip(_)
-            | Caveat::Asn(_)
-            | Caveat::GeoCountry(_)
-            | Caveat::GeoRegion(_)
-            | Caveat::Consumer(_)
-            | Caveat::App(_)
-    );
-    match token_type {
-        TokenType::Access { .. } => !matches!(caveat, Caveat::AuthorizationNone(_)),
-        TokenType::Identity => common || matches!(caveat, Caveat::Interface(_)),
-        TokenType::Invite { .. } => common || matches!(caveat, Caveat::InviteType(_)),
+    kind_allowed(TypeClass::of(token_type), caveat.kind())
+}
+
+/// The three token types, without their fields: all [`caveat_allowed`] looks at.
+#[derive(Debug, Clone, Copy)]
+enum TypeClass {
+    Access,
+    Identity,
+    Invite,
+}
+
+impl TypeClass {
+    const ALL: [Self; 3] = [Self::Access, Self::Identity, Self::Invite];
+
+    fn of(token_type: &TokenType<'_>) -> Self {
+        match token_type {
+            TokenType::Access { .. } => Self::Access,
+            TokenType::Identity => Self::Identity,
+            TokenType::Invite { .. } => Self::Invite,
+        }
     }
+}
+
+/// [`caveat_allowed`] on the kind's code (one per [`Caveat`] variant), so that the verifier's
+/// in-place path asks the same table without building the caveat.
+fn kind_allowed(class: TypeClass, kind: u64) -> bool {
+    let common = matches!(
+        kind,
+        kind::TIME
+            | kind::IP
+            | kind::ASN
+            | kind::GEO_COUNTRY
+            | kind::GEO_REGION
+            | kind::CONSUMER
+            | kind::APP
+    );
+    match class {
+        TypeClass::Access => kind != kind::AUTHORIZATION_NONE,
+        TypeClass::Identity => common || kind == kind::INTERFACE,
+        TypeClass::Invite => common || kind == kind::INVITE_TYPE,
+    }
+}
+
+/// Whether every token type may carry caveats of `kind` (then clearing one does not need the
+/// token's type).
+fn kind_allowed_for_every_type(kind: u64) -> bool {
+    TypeClass::ALL
+        .into_iter()
+        .all(|class| kind_allowed(class, kind))
+}
+
+/// The identifier of a token whose signature checked out, for the checks that follow. Given
+/// when the caller has it already; otherwise parsed from the token the first time a check needs
+/// it (a native token's was validated in full when the token was decoded or minted, and only its
+/// key id was read for the chain), so a verification that needs neither the type nor the
+/// revocation data does not parse it again.
+struct SignedIdentifier<'a> {
+    token: &'a Token,
+    given: Option<&'a Identifier<'a>>,
+    parsed: OnceCell<Identifier<'a>>,
+}
+
+impl<'a> SignedIdentifier<'a> {
+    fn get(&self) -> Result<&Identifier<'a>, Error> {
+        if let Some(identifier) = self.given.or_else(|| self.parsed.get()) {
+            return Ok(identifier);
+        }
+        let identifier = self.token.untrusted_identifier()?;
+        Ok(self.parsed.get_or_init(|| identifier))
+    }
+}
+
+/// Where [`Verifier::after_signature`] takes a verified token's caveats from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Caveats<'a> {
+    /// The token's own bytes, decoded as they are cleared (native ones in place when possible).
+    Encoded,
+    /// Decoded earlier from the same token, in chain order (the verification cache's hits).
+    Decoded(&'a [Caveat]),
+}
+
+/// Lowers the expiry to `valid_until`.
+fn lower(expires: &mut Option<u64>, valid_until: u64) {
+    *expires = Some(expires.map_or(valid_until, |e| e.min(valid_until)));
 }
 
 impl Verifier {
@@ -362,19 +433,8 @@ impl Verifier {
         ctx: &Context,
     ) -> Result<VerifiedToken, Error> {
         let expires = {
-            let identifier = token.untrusted_identifier()?;
-            Self::signature(&token, &identifier, keys)?;
-            if let Some(expect) = ctx.expect {
-                expect.check(&identifier.token_type)?;
-            }
-            revocation::check(
-                &identifier,
-                self.named.as_deref().map(|s| s as &dyn RevocationSource),
-                self.generations
-                    .as_deref()
-                    .map(|s| s as &dyn GenerationSource),
-            )?;
-            self.clear(&token, &identifier.token_type, ctx)?
+            let identifier = Self::signature(&token, keys)?;
+            self.after_signature(&token, identifier.as_ref(), Caveats::Encoded, ctx)?
         };
         Ok(VerifiedToken { token, expires })
     }
@@ -389,17 +449,36 @@ impl Verifier {
         token: &Token,
         keys: &K,
     ) -> Result<(), Error> {
-        Self::signature(token, &token.untrusted_identifier()?, keys)
+        Self::signature(token, keys).map(|_| ())
     }
 
-    fn signature<K: KeySource + ?Sized>(
+    /// The signature check; returns the identifier if it had to be parsed for it.
+    ///
+    /// A native token's identifier was validated in full when the token was decoded or minted,
+    /// so only its key id is read before the chain (and `None` returned); other formats
+    /// (Onedata's identifiers are text, with no key id) are parsed first, as the key lookup
+    /// needs.
+    fn signature<'t, K: KeySource + ?Sized>(
+        token: &'t Token,
+        keys: &K,
+    ) -> Result<Option<Identifier<'t>>, Error> {
+        if token.format() == Format::Native {
+            Self::chain(token, native::key_id(token.identifier_bytes())?, keys)?;
+            Ok(None)
+        } else {
+            let identifier = token.untrusted_identifier()?;
+            Self::chain(token, identifier.key_id.as_deref(), keys)?;
+            Ok(Some(identifier))
+        }
+    }
+
+    /// Looks the root key up, recomputes the chain and compares the tag in constant time.
+    fn chain<K: KeySource + ?Sized>(
         token: &Token,
-        identifier: &Identifier<'_>,
+        key_id: Option<&str>,
         keys: &K,
     ) -> Result<(), Error> {
-        let key = keys
-            .root_key(identifier.key_id.as_deref())
-            .ok_or(Error::TokenInvalid)?;
+        let key = keys.root_key(key_id).ok_or(Error::TokenInvalid)?;
         let tag = &token.raw[token.tag.clone()];
         if chain::verify(key, token.identifier_bytes(), token.caveat_bytes(), tag) {
             Ok(())
@@ -408,29 +487,139 @@ impl Verifier {
         }
     }
 
-    /// Clearing alone: checks every caveat against `ctx`, in chain order, and returns the expiry
-    /// (the least `validUntil`). Only call this on a token whose signature was checked.
-    fn clear(
+    /// Everything [`Verifier::verify`] checks after the signature, in order: the token type
+    /// against `ctx.expect`, revocation, then clearing (every caveat allowed for the token's type
+    /// and holding in `ctx`); returns the expiry (the least `validUntil`).
+    ///
+    /// The one place for these checks: [`Verifier::verify`] runs it on the token's encoded
+    /// caveats, and the verification cache runs it on every hit (it skips decoding and the
+    /// chain, nothing else) on the caveats it decoded from the same token. Only call it on a
+    /// token whose signature checked out, with its identifier if at hand (else it is parsed
+    /// from `token` when a check needs it).
+    pub(crate) fn after_signature(
         &self,
         token: &Token,
-        token_type: &TokenType<'_>,
+        identifier: Option<&Identifier<'_>>,
+        caveats: Caveats<'_>,
         ctx: &Context,
     ) -> Result<Option<u64>, Error> {
-        let mut expires: Option<u64> = None;
-        for (index, caveat) in token.untrusted_caveats().enumerate() {
-            let caveat = caveat?;
-            if let Caveat::Time(t) = &caveat {
-                expires = Some(expires.map_or(t.valid_until, |e| e.min(t.valid_until)));
+        let identifier = SignedIdentifier {
+            token,
+            given: identifier,
+            parsed: OnceCell::new(),
+        };
+        if let Some(expect) = ctx.expect {
+            expect.check(&identifier.get()?.token_type)?;
+        }
+        // Without either source `revocation::check` checks nothing.
+        if self.named.is_some() || self.generations.is_some() {
+            revocation::check(
+                identifier.get()?,
+                self.named.as_deref().map(|s| s as &dyn RevocationSource),
+                self.generations
+                    .as_deref()
+                    .map(|s| s as &dyn GenerationSource),
+            )?;
+        }
+        let mut expires = None;
+        match caveats {
+            Caveats::Decoded(decoded) => {
+                for (index, caveat) in decoded.iter().enumerate() {
+                    self.clear_caveat(index, caveat, &identifier, ctx, &mut expires)?;
+                }
             }
-            if !caveat_allowed(token_type, &caveat) {
-                return Err(Error::TokenCaveatUnverified {
-                    index,
-                    caveat: caveat.to_json(),
-                });
+            Caveats::Encoded => {
+                let format = token.format();
+                for (index, bytes) in token.caveat_bytes().enumerate() {
+                    // Fast path: the common native kinds, read in place without allocating.
+                    // The owned decoder and `clear_caveat` stay the authority for every other
+                    // kind, every kind not allowed, and every error.
+                    if format == Format::Native {
+                        if let Some(view) = native::view_caveat(bytes) {
+                            if self.clear_view(
+                                index,
+                                view,
+                                bytes,
+                                &identifier,
+                                ctx,
+                                &mut expires,
+                            )? {
+                                continue;
+                            }
+                        }
+                    }
+                    let caveat = codec::decode_caveat(format, index, bytes)?;
+                    self.clear_caveat(index, &caveat, &identifier, ctx, &mut expires)?;
+                }
             }
-            self.check_caveat(index, &caveat, ctx)?;
         }
         Ok(expires)
+    }
+
+    /// Clears one caveat: allowed for the token's type, then holding in `ctx`; a `time` caveat
+    /// lowers the expiry.
+    fn clear_caveat(
+        &self,
+        index: usize,
+        caveat: &Caveat,
+        identifier: &SignedIdentifier<'_>,
+        ctx: &Context,
+        expires: &mut Option<u64>,
+    ) -> Result<(), Error> {
+        if let Caveat::Time(t) = caveat {
+            lower(expires, t.valid_until);
+        }
+        if !caveat_allowed(&identifier.get()?.token_type, caveat) {
+            return Err(Error::TokenCaveatUnverified {
+                index,
+                caveat: caveat.to_json(),
+            });
+        }
+        self.check_caveat(index, caveat, ctx)
+    }
+
+    /// [`Verifier::clear_caveat`] on a caveat read in place, when that is sure to decide alike:
+    /// `Ok(true)` when the caveat is allowed and holds, the same error when it is allowed and
+    /// does not hold, `Ok(false)` to leave it to the general path (a kind not allowed for this
+    /// type, an application caveat with no predicate).
+    fn clear_view(
+        &self,
+        index: usize,
+        view: CaveatView<'_>,
+        bytes: &[u8],
+        identifier: &SignedIdentifier<'_>,
+        ctx: &Context,
+        expires: &mut Option<u64>,
+    ) -> Result<bool, Error> {
+        let kind = view.kind();
+        if !kind_allowed_for_every_type(kind)
+            && !kind_allowed(TypeClass::of(&identifier.get()?.token_type), kind)
+        {
+            return Ok(false);
+        }
+        let holds = match view {
+            CaveatView::Time(t) => Some(t.holds(ctx.now, self.leeway)),
+            CaveatView::Ip(ip) => Some(ip.holds(ctx.ip)),
+            CaveatView::App { name, value } => self.predicates.get(name).map(|p| p(value, ctx)),
+        };
+        match holds {
+            Some(true) => {
+                if let CaveatView::Time(t) = view {
+                    lower(expires, t.valid_until);
+                }
+                Ok(true)
+            }
+            Some(false) => {
+                // Built here rather than by `check_caveat`, which would call the predicate a
+                // second time.
+                let caveat = codec::decode_caveat(Format::Native, index, bytes)?;
+                Err(Error::TokenCaveatUnverified {
+                    index,
+                    caveat: caveat.to_json(),
+                })
+            }
+            None => Ok(false),
+        }
     }
 
     /// Checks one caveat against `ctx` (whatever the token's type: see [`caveat_allowed`]).
@@ -605,5 +794,83 @@ impl DataAccess {
     #[must_use]
     pub fn allows_write(&self) -> bool {
         !self.readonly
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One caveat of every kind.
+    fn every_kind() -> Vec<Caveat> {
+        [
+            "time < 100",
+            "ip = 10.0.0.0/8",
+            "inviteType = userJoinSpace",
+            "example.com/x = 1",
+            "asn = 3320",
+            "geo.country = PL",
+            "geo.region = EU",
+            "service = ozw-onezone",
+            "consumer = usr-alice",
+            "interface = rest",
+            "api = all/all/*.*.*:*",
+            "data.readonly",
+            "data.path = L3NwYWNlMS9maWxlMS50eHQ=",
+            "data.objectid = 00000000000CDBDA677569642331323323616263",
+            "authorization = none",
+        ]
+        .iter()
+        .map(|t| Caveat::from_text(t).expect(t))
+        .collect()
+    }
+
+    #[test]
+    fn kind_codes_are_the_native_ones_and_distinct() {
+        let caveats = every_kind();
+        let mut codes: Vec<u64> = caveats.iter().map(Caveat::kind).collect();
+        for (caveat, code) in caveats.iter().zip(&codes) {
+            // A native caveat is an array head then its kind (every code is below 24).
+            assert_eq!(u64::from(caveat.to_native()[1]), *code, "{caveat}");
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), caveats.len());
+    }
+
+    #[test]
+    fn allowed_kinds_per_token_type_are_the_documented_sets() {
+        let common = [
+            "time",
+            "ip",
+            "asn",
+            "geo.country",
+            "geo.region",
+            "consumer",
+            "app",
+        ];
+        let invite = TokenType::Invite {
+            invite_type: InviteType::UserJoinSpace,
+            target: "s".into(),
+            params: "".into(),
+        };
+        for caveat in every_kind() {
+            let name = caveat.type_name();
+            assert_eq!(
+                caveat_allowed(&TokenType::Access { session: None }, &caveat),
+                name != "authorizationNone",
+                "access, {name}"
+            );
+            assert_eq!(
+                caveat_allowed(&TokenType::Identity, &caveat),
+                common.contains(&name) || name == "interface",
+                "identity, {name}"
+            );
+            assert_eq!(
+                caveat_allowed(&invite, &caveat),
+                common.contains(&name) || name == "inviteType",
+                "invite, {name}"
+            );
+        }
     }
 }

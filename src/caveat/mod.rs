@@ -31,6 +31,8 @@ pub use geo::{Filter, GeoCountryCaveat, GeoRegionCaveat};
 pub use interface::{Interface, InterfaceCaveat};
 pub use invite_type::InviteTypeCaveat;
 pub use ip::IpCaveat;
+/// Read by the native codec's in-place caveat view.
+pub(crate) use ip::MAX_ENTRIES as IP_MAX_ENTRIES;
 pub use service::{Service, ServiceCaveat, ServiceKind, WILDCARD};
 pub use time::TimeCaveat;
 
@@ -123,6 +125,28 @@ impl Caveat {
             Self::DataPath(_) => "data.path",
             Self::DataObjectId(_) => "data.objectid",
             Self::AuthorizationNone(_) => "authorizationNone",
+        }
+    }
+
+    /// The kind's code in the native format (the `kind` module): one per variant, what
+    /// [`crate::verify::caveat_allowed`] decides on.
+    pub(crate) fn kind(&self) -> u64 {
+        match self {
+            Self::Time(_) => kind::TIME,
+            Self::Ip(_) => kind::IP,
+            Self::InviteType(_) => kind::INVITE_TYPE,
+            Self::App(_) => kind::APP,
+            Self::Asn(_) => kind::ASN,
+            Self::GeoCountry(_) => kind::GEO_COUNTRY,
+            Self::GeoRegion(_) => kind::GEO_REGION,
+            Self::Service(_) => kind::SERVICE,
+            Self::Consumer(_) => kind::CONSUMER,
+            Self::Interface(_) => kind::INTERFACE,
+            Self::Api(_) => kind::API,
+            Self::DataReadonly(_) => kind::DATA_READONLY,
+            Self::DataPath(_) => kind::DATA_PATH,
+            Self::DataObjectId(_) => kind::DATA_OBJECTID,
+            Self::AuthorizationNone(_) => kind::AUTHORIZATION_NONE,
         }
     }
 
