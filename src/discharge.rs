@@ -195,13 +195,11 @@ impl Verifier {
         }
     }
 
-    /// Decodes a text in any format and verifies it. A text that reads validly both as an
-    /// Onedata token and as a V1 macaroon ([`Token::readings`]) is accepted when either
-    /// reading verifies; when neither does, the error is that of the reading whose signature
-    /// verified, if one did, else Onedata's.
+    /// Decodes a text in any format ([`Token::from_text`]) and verifies it
+    /// ([`Verifier::verify_any`]).
     ///
     /// # Errors
-    /// As [`Token::readings`] and [`Verifier::verify_any`].
+    /// As both.
     pub fn verify_any_text<K: KeySource + ?Sized>(
         &self,
         text: &str,
@@ -209,21 +207,8 @@ impl Verifier {
         keys: &K,
         ctx: &Context,
     ) -> Result<Verified, Error> {
-        let mut first: Option<Error> = None;
-        for token in Token::readings(text, self.limits())? {
-            match self.verify_any(token, discharges, keys, ctx) {
-                Ok(v) => return Ok(v),
-                Err(e) => {
-                    if first
-                        .as_ref()
-                        .is_none_or(|f| matches!(f, Error::TokenInvalid))
-                    {
-                        first = Some(e);
-                    }
-                }
-            }
-        }
-        Err(first.unwrap_or(Error::bad("no reading")))
+        let token = Token::from_text(text, self.limits())?;
+        self.verify_any(token, discharges, keys, ctx)
     }
 
     /// Clears the token's first-party caveats, then each discharge's in `order`; returns the

@@ -609,7 +609,9 @@ impl Token {
         out
     }
 
-    /// Decodes a token from its text form, detecting the format.
+    /// Decodes a token from its text form, detecting the format: `cvt1_` native, `{` V2J, `Ag`
+    /// V2, `MDA` Onedata, else V1 (a text is never both an Onedata token and a V1 macaroon; see
+    /// spec/libmacaroons.md).
     ///
     /// # Errors
     /// `tokenTooLarge` before decoding when the text exceeds the limits, `badToken` when it is
@@ -620,23 +622,13 @@ impl Token {
 
     /// Decodes the text form of a token in one of libmacaroons' formats, detecting which: `{`
     /// is V2J; otherwise base64 (either alphabet, padded or not) whose first byte is 2 (V2) or
-    /// a hex digit (V1). [`Token::from_text`] reads V2 and V2J too, but reads `MDA…` as an
-    /// Onedata token: a V1 macaroon is read here or with [`Token::readings`].
+    /// a hex digit (V1). [`Token::from_text`] reads these formats too; this one reports V1's
+    /// error for a malformed text starting with `MDA` rather than Onedata's.
     ///
     /// # Errors
     /// As [`Token::from_text`].
     pub fn from_macaroon_text(text: &str, limits: &codec::Limits) -> Result<Self, Error> {
         codec::decode_macaroon_text(text, limits)
-    }
-
-    /// Every valid reading of a text, in any format: one token, or two when the text is both a
-    /// valid Onedata token and a valid V1 macaroon (both start with `MDA`; Onedata's first).
-    /// Do not guess between them: verify each ([`crate::Verifier::verify_any_text`] does).
-    ///
-    /// # Errors
-    /// As [`Token::from_text`], when no format reads it.
-    pub fn readings(text: &str, limits: &codec::Limits) -> Result<Vec<Self>, Error> {
-        codec::readings(text, limits)
     }
 
     /// Decodes a native token from its binary form.

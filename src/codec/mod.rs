@@ -135,10 +135,8 @@ pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
         return Err(Error::bad("empty input"));
     }
     if text.starts_with(onedata::TEXT_START) {
-        return onedata::decode_text(text, limits);
+        return onedata::decode_text(text, limits).or_else(|e| v1_or(text, limits, e));
     }
-    // libmacaroons' V2J and V2 texts cannot be mistaken for another format (V1 can: see
-    // `readings`).
     if text.starts_with('{') || text.starts_with(V2_TEXT_START) {
         return libmacaroons::decode_text(text, limits);
     }
@@ -154,7 +152,25 @@ pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
     if native::looks_like_other_version(text) {
         return Err(Error::bad("unsupported version"));
     }
-    Err(Error::bad("unknown token format"))
+    v1_or(text, limits, Error::bad("unknown token format"))
+}
+
+/// Reads `text` as a V1 macaroon when its bytes start with a V1 location packet header;
+/// otherwise fails with `otherwise`.
+///
+/// V1 and Onedata texts both start with `MDA` (the base64 of a location packet's length `00`),
+/// but no text is both: a V1 binary has `location` at bytes 4–11, so its base64 has `Y2F0aW9u`
+/// at characters 8–15, and `0a` is not a valid Onedata escape; an Onedata text has the escape
+/// `00` there instead, so its base64 reading never starts with a location packet. Which format
+/// a text is in is therefore decided by trying Onedata first and then V1, never guessed; a text
+/// that is neither gets the error of the format its bytes look like.
+fn v1_or(text: &str, limits: &Limits, otherwise: Error) -> Result<Token, Error> {
+    match libmacaroons::decode_base64(text) {
+        Ok(raw) if libmacaroons::v1::starts_with_location(&raw) => {
+            libmacaroons::decode(Format::MacaroonV1, raw, limits)
+        }
+        _ => Err(otherwise),
+    }
 }
 
 /// How a V2 macaroon's text starts: the base64 of the version byte 2 and the next field type
@@ -178,34 +194,6 @@ fn check_text_size(text: &str, limits: &Limits) -> Result<(), Error> {
         return Err(Error::bad("empty input"));
     }
     Ok(())
-}
-
-/// Every reading of a text: one token, or two when it reads validly both as an Onedata token
-/// and as a libmacaroons V1 macaroon (both start with `MDA`), Onedata's first.
-///
-/// When no reading succeeds, the error is the one of the format the text belongs to: Onedata's
-/// when its characters are a valid Onedata escape, V1's otherwise.
-pub(crate) fn readings(text: &str, limits: &Limits) -> Result<Vec<Token>, Error> {
-    check_text_size(text, limits)?;
-    if text.starts_with(onedata::TEXT_START) {
-        return match (
-            onedata::decode_text(text, limits),
-            libmacaroons::decode_text(text, limits),
-        ) {
-            (Ok(a), Ok(b)) => Ok(vec![a, b]),
-            (Ok(a), Err(_)) => Ok(vec![a]),
-            (Err(_), Ok(b)) => Ok(vec![b]),
-            (Err(a), Err(b)) => Err(if onedata::unescape(text).is_ok() {
-                a
-            } else {
-                b
-            }),
-        };
-    }
-    if text.starts_with(native::TEXT_PREFIX) || libmacaroons::sniff(text).is_none() {
-        return decode_text(text, limits).map(|t| vec![t]);
-    }
-    libmacaroons::decode_text(text, limits).map(|t| vec![t])
 }
 
 /// The text form of a token.

@@ -84,6 +84,16 @@ impl<'a> Packets<'a> {
     }
 }
 
+/// Whether `raw` starts like a V1 macaroon: four lowercase hex digits, then `location `.
+pub(crate) fn starts_with_location(raw: &[u8]) -> bool {
+    raw.len() >= 4 + KEY_LOCATION.len() + 1
+        && raw[..4]
+            .iter()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && raw[4..4 + KEY_LOCATION.len()] == *KEY_LOCATION
+        && raw[4 + KEY_LOCATION.len()] == b' '
+}
+
 /// Decodes the packets. `raw` is kept as the token's bytes.
 pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
     if raw.len() > limits.max_token_bytes {
