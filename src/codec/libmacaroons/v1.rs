@@ -86,7 +86,7 @@ impl<'a> Packets<'a> {
 
 /// Whether `raw` starts like a V1 macaroon: four lowercase hex digits, then `location `.
 pub(crate) fn starts_with_location(raw: &[u8]) -> bool {
-    raw.len() >= 4 + KEY_LOCATION.len() + 1
+    raw.len() > 4 + KEY_LOCATION.len()
         && raw[..4]
             .iter()
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
