@@ -103,7 +103,7 @@ fn native_token_with_a_v2_discharge() {
     )
     .bind_to(&root);
     let ok = verifier()
-        .verify_with_discharges(root.clone(), &[d.clone()], &root_key(), &ctx())
+        .verify_with_discharges(root.clone(), std::slice::from_ref(&d), &root_key(), &ctx())
         .expect("verifies");
     assert_eq!(ok.identifier().subject.to_string(), "usr-alice");
     // The discharge's time caveat counts for the expiry.
@@ -120,7 +120,7 @@ fn native_token_with_a_v2_discharge() {
     // A caveat of the discharge that does not hold names the discharge.
     let late = Context::at(NOW + 60);
     let e = verifier()
-        .verify_with_discharges(root.clone(), &[d.clone()], &root_key(), &late)
+        .verify_with_discharges(root.clone(), std::slice::from_ref(&d), &root_key(), &late)
         .expect_err("expired discharge");
     assert_eq!(e.id(), "tokenCaveatUnverified");
     assert_eq!(e.details()["discharge"], 0);
@@ -265,7 +265,10 @@ fn each_failure_has_its_own_error() {
     );
 
     // Unbound, and invalid (changed after binding; minted with another key).
-    assert_eq!(error(&root, &[a.clone()]).id(), "dischargeUnbound");
+    assert_eq!(
+        error(&root, std::slice::from_ref(&a)).id(),
+        "dischargeUnbound"
+    );
     let changed = a
         .bind_to(&root)
         .attenuate_raw(b"account = 7")
