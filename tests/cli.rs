@@ -4,9 +4,9 @@
 //! Run with `cargo test --features cli --test cli`.
 #![cfg(feature = "cli")]
 
+mod cli_common;
+
 use std::ffi::OsStr;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -16,126 +16,17 @@ use caveat_token::{
 };
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_caveat");
+use cli_common::{caveat, caveat_stdin, token_of, Run};
+
 const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const OTHER_KEY: &str = "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const NOW: u64 = 1_700_000_000;
-
-/// What one run of the binary produced.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// The single JSON document on stdout (which must be newline-terminated).
-    fn json(&self) -> Value {
-        assert!(
-            self.stdout.ends_with('\n'),
-            "stdout not newline-terminated: {:?}",
-            self.stdout
-        );
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", self.stdout))
-    }
-
-    /// Asserts success and returns the JSON.
-    fn ok(&self) -> Value {
-        assert_eq!(
-            self.code, 0,
-            "stdout: {} stderr: {}",
-            self.stdout, self.stderr
-        );
-        self.json()
-    }
-
-    /// Asserts exit `code` with an error JSON on stdout and returns the error id.
-    fn error_id(&self, code: i32) -> String {
-        assert_eq!(
-            self.code, code,
-            "stdout: {} stderr: {}",
-            self.stdout, self.stderr
-        );
-        let v = self.json();
-        let err = &v["error"];
-        assert!(err["details"].is_object(), "no details in {v}");
-        assert!(err["description"].is_string(), "no description in {v}");
-        err["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no error id in {v}"))
-            .to_owned()
-    }
-
-    /// Asserts a clap usage error: exit 2, nothing on stdout, a message on stderr.
-    fn clap_usage_error(&self) {
-        assert_eq!(
-            self.code, 2,
-            "stdout: {} stderr: {}",
-            self.stdout, self.stderr
-        );
-        assert!(self.stdout.is_empty(), "stdout: {}", self.stdout);
-        assert!(!self.stderr.is_empty());
-    }
-}
-
-fn finish(out: Output) -> Run {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        assert_eq!(out.status.signal(), None, "killed by a signal");
-    }
-    let code = out.status.code().expect("exited normally");
-    assert!(
-        code == 0 || code == 1 || code == 2,
-        "unexpected exit code {code}"
-    );
-    Run {
-        code,
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn caveat<S: AsRef<OsStr>>(args: &[S]) -> Run {
-    let out = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run caveat");
-    finish(out)
-}
-
-fn caveat_stdin<S: AsRef<OsStr>>(args: &[S], input: &[u8]) -> Run {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn caveat");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        // The binary may stop reading early (oversized input); a broken pipe is fine.
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait caveat");
-    writer.join().expect("writer thread");
-    finish(out)
-}
 
 /// Mints with the fixed key; `extra` adds flags.
 fn mint(extra: &[&str]) -> String {
     let mut args = vec!["mint", "--key-hex", KEY];
     args.extend_from_slice(extra);
     token_of(&caveat(&args))
-}
-
-fn token_of(run: &Run) -> String {
-    let v = run.ok();
-    assert_eq!(v.as_object().map(|o| o.len()), Some(1), "{v}");
-    v["token"].as_str().expect("token string").to_owned()
 }
 
 fn verify(token: &str, extra: &[&str]) -> Run {
@@ -272,8 +163,26 @@ fn mint_attenuate_inspect_verify_round_trip() {
             "subject": "usr-alice",
             "type": {"inviteToken": {"inviteType": "userJoinCluster", "clusterId": "c-42"}},
             "expires": valid_until,
+            "format": "native",
+            "tokenId": "tok-0001",
+            "persistence": {"temporary": {"generation": 7}},
+            "deferredCaveats": [],
         })
     );
+    // The base contract's keys come first, in their documented order.
+    assert!(verify(
+        &narrowed,
+        &[
+            "--now",
+            &now,
+            "--ip",
+            "10.1.2.3",
+            "--invite-type",
+            "userJoinCluster",
+        ],
+    )
+    .stdout
+    .starts_with(r#"{"ok":true,"subject":"usr-alice","type":"#));
     // The library agrees.
     let ctx = Context::at(NOW + 60)
         .with_ip("10.1.2.3".parse().expect("ip"))
@@ -284,11 +193,27 @@ fn mint_attenuate_inspect_verify_round_trip() {
 #[test]
 fn verify_reports_subject_type_and_expiry() {
     let now = now_flag(NOW);
-    let t = mint(&["--subject", "prv-p1", "--type", "access:sess-9"]);
+    let t = mint(&[
+        "--subject",
+        "prv-p1",
+        "--type",
+        "access:sess-9",
+        "--id",
+        "t-9",
+    ]);
     let v = verify(&t, &["--now", &now]).ok();
     assert_eq!(
         v,
-        json!({"ok": true, "subject": "prv-p1", "type": {"accessToken": {"sessionId": "sess-9"}}, "expires": null})
+        json!({
+            "ok": true,
+            "subject": "prv-p1",
+            "type": {"accessToken": {"sessionId": "sess-9"}},
+            "expires": null,
+            "format": "native",
+            "tokenId": "t-9",
+            "persistence": "named",
+            "deferredCaveats": [],
+        })
     );
 
     let t = mint(&["--subject", "usr-bob", "--type", "access"]);
@@ -811,4 +736,46 @@ fn undecodable_and_app_caveats() {
         verify(&app, &["--now", "0"]).error_id(1),
         "tokenCaveatUnknown"
     );
+}
+
+#[test]
+fn key_as_text_is_its_utf8_bytes() {
+    // `--key TEXT` and `--key-hex` of the same bytes are the same key, for mint and verify.
+    let text = "correct horse battery staple";
+    let as_hex = hex::encode(text.as_bytes());
+    let args = ["--subject", "usr-alice", "--type", "access", "--id", "k1"];
+    let mut by_text = vec!["mint", "--key", text];
+    by_text.extend_from_slice(&args);
+    let mut by_hex = vec!["mint", "--key-hex", &as_hex];
+    by_hex.extend_from_slice(&args);
+    let t = token_of(&caveat(&by_text));
+    assert!(t.starts_with("cvt1_"), "native is the default format");
+    assert_eq!(t, token_of(&caveat(&by_hex)));
+    let lib = RootKey::from_bytes(text.as_bytes()).expect("key");
+    assert!(Verifier::new()
+        .verify_text(&t, &lib, &Context::at(NOW))
+        .is_ok());
+
+    caveat(&["verify", &t, "--key", text, "--now", "0"]).ok();
+    caveat(&["verify", &t, "--key-hex", &as_hex, "--now", "0"]).ok();
+    // Not the hex digits' bytes, nor another text.
+    let run = caveat(&["verify", &t, "--key", &as_hex, "--now", "0"]);
+    assert_eq!(run.error_id(1), "tokenInvalid");
+    let run = caveat(&["verify", &t, "--key", "correct horse", "--now", "0"]);
+    assert_eq!(run.error_id(1), "tokenInvalid");
+
+    // An empty text is no key.
+    let run = caveat(&["verify", &t, "--key", "", "--now", "0"]);
+    assert_eq!(run.error_id(2), "badValueKey");
+    let mut empty = vec!["mint", "--key", ""];
+    empty.extend_from_slice(&args);
+    assert_eq!(caveat(&empty).error_id(2), "badValueKey");
+
+    // Exactly one of --key and --key-hex.
+    let mut both = vec!["mint", "--key", text, "--key-hex", KEY];
+    both.extend_from_slice(&args);
+    caveat(&both).clap_usage_error();
+    caveat(&["verify", &t, "--key", text, "--key-hex", KEY]).clap_usage_error();
+    caveat(&["mint", "--subject", "usr-a", "--type", "access"]).clap_usage_error();
+    caveat(&["verify", &t, "--now", "0"]).clap_usage_error();
 }
