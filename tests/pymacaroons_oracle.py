@@ -2,6 +2,7 @@
 """pymacaroons as a live oracle for caveat-token's libmacaroons formats (issue 6).
 
 Usage: pymacaroons_oracle.py PATH_TO_CAVEAT_BINARY
+       pymacaroons_oracle.py --write-vectors spec/vectors/macaroons/pymacaroons.json
 
 Both directions, for V1, V2 and V2J, first-party and third-party caveats:
 
@@ -311,7 +312,89 @@ def caveat_token_to_pymacaroons(o):
         both("nested, inner missing", root, KEY, ["user = alice"], [pa])
 
 
+def vectors():
+    """Deterministic pymacaroons outputs (every nonce is 24 zero bytes), frozen in
+    spec/vectors/macaroons/pymacaroons.json and checked by tests/macaroon_vectors.rs."""
+    zero = b"\0" * 24
+    out = []
+    for fmt, version in FORMATS.items():
+        caveat_keys = {}
+
+        def macaroon(location, identifier, key, predicates=(), third_party=()):
+            m = Macaroon(location=location, identifier=identifier, key=key, version=version)
+            for p in predicates:
+                m.add_first_party_caveat(p)
+            for loc, ckey, cid in third_party:
+                m.add_third_party_caveat(loc, ckey, cid, nonce=zero)
+                caveat_keys[cid] = ckey
+            return m
+
+        readme = macaroon(LOCATION, "keyid", KEY, ["account = 3735928559"])
+        tp = macaroon(LOCATION, "keyid", KEY, ["account = 3735928559"],
+                      [("http://auth.mybank/", "this is the caveat key",
+                        "this was how we remind auth of key/pred")])
+        d = macaroon("http://auth.mybank/", "this was how we remind auth of key/pred",
+                     "this is the caveat key", ["user = alice"])
+        nested = macaroon(LOCATION, "keyid", KEY, [], [("http://a/", "key a", "a")])
+        a = macaroon("http://a/", "a", "key a", [], [("http://b/", "key b", "b")])
+        b = macaroon("http://b/", "b", "key b", ["user = alice"])
+        both = ["account = 3735928559", "user = alice"]
+        cases = [
+            ("readme", "libmacaroons' README example", readme, [], ["account = 3735928559"],
+             None),
+            ("readme_unsatisfied", "the README example with no predicate satisfied", readme,
+             [], [], "tokenCaveatUnknown"),
+            ("third_party", "a third-party caveat sealed with a zero nonce, its discharge "
+             "bound", tp, [tp.prepare_for_request(d)], both, None),
+            ("third_party_unbound", "the discharge not bound to the macaroon", tp, [d], both,
+             "dischargeUnbound"),
+            ("third_party_missing", "no discharge", tp, [], both, "dischargeMissing"),
+            ("nested", "a discharge with its own third-party caveat, both discharges bound "
+             "to the macaroon", nested,
+             [nested.prepare_for_request(a), nested.prepare_for_request(b)], ["user = alice"],
+             None),
+        ]
+        for name, description, m, ds, exact, error in cases:
+            accepted = Oracle.py_verify(m, KEY, exact, ds)
+            assert accepted == (error is None), name
+            out.append({
+                "name": f"{fmt}_{name}",
+                "description": description,
+                "format": fmt,
+                "key": KEY,
+                "token": Oracle.serialize(m, fmt),
+                "identifier": m.identifier_bytes.decode(),
+                "location": m.location,
+                "caveats": [{
+                    "cid": c.caveat_id_bytes.decode(),
+                    "vid": binascii.hexlify(c.verification_key_id).decode()
+                    if c.verification_key_id else None,
+                    "location": c.location or None,
+                    "caveat_key": caveat_keys.get(c.caveat_id_bytes.decode()),
+                } for c in m.caveats],
+                "tag": m.signature,
+                "discharges": [Oracle.serialize(x, fmt) for x in ds],
+                "exact": exact,
+                "expected": {"ok": True} if error is None else {"error": error},
+            })
+    return {
+        "schema": "caveat-token/macaroon-vectors/1",
+        "description": "Macaroons and discharges made by pymacaroons 0.13 (every nonce 24 "
+                       "zero bytes) in libmacaroons' V1, V2 and V2J formats, with the "
+                       "predicates a verifier satisfies exactly and the outcome. The tags "
+                       "are pymacaroons'.",
+        "regenerate": "target/pymacaroons-venv/bin/python tests/pymacaroons_oracle.py "
+                      "--write-vectors spec/vectors/macaroons/pymacaroons.json",
+        "vectors": out,
+    }
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--write-vectors":
+        with open(sys.argv[2], "w", encoding="utf-8") as f:
+            json.dump(vectors(), f, indent=2)
+            f.write("\n")
+        return 0
     if len(sys.argv) != 2:
         print(__doc__)
         return 2
