@@ -360,17 +360,6 @@ fn verify_tree(token: &Token, key: &RootKey, discharges: &[Token]) -> Result<Vec
             max: MAX_DISCHARGES,
         });
     }
-    for (j, d) in discharges.iter().enumerate() {
-        if let Some(i) = discharges[..j]
-            .iter()
-            .position(|e| e.identifier_bytes() == d.identifier_bytes())
-        {
-            return Err(Error::DischargeAmbiguous {
-                identifier: codec::display_bytes(d.identifier_bytes()),
-                discharges: [i, j],
-            });
-        }
-    }
 
     let mut stack: Vec<Pending> = Vec::new();
     let root_tag = chain_with_pending(
@@ -382,6 +371,17 @@ fn verify_tree(token: &Token, key: &RootKey, discharges: &[Token]) -> Result<Vec
     );
     if !root_tag.ct_eq(&token.raw[token.tag.clone()]) {
         return Err(Error::TokenInvalid);
+    }
+    for (j, d) in discharges.iter().enumerate() {
+        if let Some(i) = discharges[..j]
+            .iter()
+            .position(|e| e.identifier_bytes() == d.identifier_bytes())
+        {
+            return Err(Error::DischargeAmbiguous {
+                identifier: codec::display_bytes(d.identifier_bytes()),
+                discharges: [i, j],
+            });
+        }
     }
 
     let mut used = vec![false; discharges.len()];
