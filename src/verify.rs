@@ -357,8 +357,13 @@ impl Verifier {
 
     /// Verifies a decoded token, then clears its caveats against `ctx`.
     ///
+    /// A token with third-party caveats needs its discharges
+    /// ([`Verifier::verify_with_discharges`]); a libmacaroons-format token, whose identifier is
+    /// opaque, is verified with [`Verifier::verify_macaroon`].
+    ///
     /// # Errors
-    /// As [`Verifier::verify_text`], less the decoding errors.
+    /// As [`Verifier::verify_text`], less the decoding errors; `dischargeMissing` for a
+    /// third-party caveat; `badToken` for a libmacaroons-format token.
     pub fn verify<K: KeySource + ?Sized>(
         &self,
         token: Token,
