@@ -56,7 +56,7 @@ pub(crate) fn max_text_len(limits: &Limits) -> usize {
 
 /// Undoes Onedata's escape. Strict: `0` must start one of the six escapes, and the characters
 /// the escape replaces (`_`, `-`, `/`, `+`, `=`) must not appear bare.
-pub(crate) fn unescape(text: &str) -> Result<String, Error> {
+fn unescape(text: &str) -> Result<String, Error> {
     let mut out = String::with_capacity(text.len());
     let mut bytes = text.bytes();
     while let Some(b) = bytes.next() {
