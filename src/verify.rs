@@ -7,6 +7,7 @@
 //! each of which must be allowed for the token's type and hold.
 
 use std::cell::OnceCell;
+use std::collections::HashSet;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -202,6 +203,8 @@ pub struct Verifier {
     groups: Option<Arc<dyn GroupMembership + Send + Sync>>,
     named: Option<Arc<dyn RevocationSource + Send + Sync>>,
     generations: Option<Arc<dyn GenerationSource + Send + Sync>>,
+    exact: HashSet<String>,
+    general: Vec<Predicate>,
 }
 
 impl fmt::Debug for Verifier {
@@ -215,6 +218,8 @@ impl fmt::Debug for Verifier {
             .field("group_membership", &self.groups.is_some())
             .field("revocation_source", &self.named.is_some())
             .field("generation_source", &self.generations.is_some())
+            .field("exact_predicates", &self.exact.len())
+            .field("general_predicates", &self.general.len())
             .finish()
     }
 }
@@ -424,14 +429,23 @@ impl Verifier {
 
     /// Verifies a decoded token, then clears its caveats against `ctx`.
     ///
+    /// A token with third-party caveats needs its discharges
+    /// ([`Verifier::verify_with_discharges`]); a libmacaroons-format token, whose identifier is
+    /// opaque, is verified with [`Verifier::verify_macaroon`].
+    ///
     /// # Errors
-    /// As [`Verifier::verify_text`], less the decoding errors.
+    /// As [`Verifier::verify_text`], less the decoding errors; `dischargeMissing` for a
+    /// third-party caveat; `badToken` for a libmacaroons-format token.
     pub fn verify<K: KeySource + ?Sized>(
         &self,
         token: Token,
         keys: &K,
         ctx: &Context,
     ) -> Result<VerifiedToken, Error> {
+        if token.format().is_macaroon() || !token.third_party.is_empty() {
+            // Opaque identifiers are refused there; third-party caveats need discharges.
+            return self.verify_with_discharges(token, &[], keys, ctx);
+        }
         let expires = {
             let identifier = Self::signature(&token, keys)?;
             self.after_signature(&token, identifier.as_ref(), Caveats::Encoded, ctx)?
@@ -449,6 +463,9 @@ impl Verifier {
         token: &Token,
         keys: &K,
     ) -> Result<(), Error> {
+        if token.format().is_macaroon() || !token.third_party.is_empty() {
+            return crate::discharge::check_signature(token, keys);
+        }
         Self::signature(token, keys).map(|_| ())
     }
 
@@ -508,18 +525,10 @@ impl Verifier {
             given: identifier,
             parsed: OnceCell::new(),
         };
-        if let Some(expect) = ctx.expect {
-            expect.check(&identifier.get()?.token_type)?;
-        }
-        // Without either source `revocation::check` checks nothing.
-        if self.named.is_some() || self.generations.is_some() {
-            revocation::check(
-                identifier.get()?,
-                self.named.as_deref().map(|s| s as &dyn RevocationSource),
-                self.generations
-                    .as_deref()
-                    .map(|s| s as &dyn GenerationSource),
-            )?;
+        // Without an expectation and either source there is nothing to check, and the
+        // identifier need not be parsed.
+        if ctx.expect.is_some() || self.named.is_some() || self.generations.is_some() {
+            self.check_type_and_revocation(identifier.get()?, ctx)?;
         }
         let mut expires = None;
         match caveats {
@@ -672,6 +681,57 @@ impl Verifier {
     }
 }
 
+/// libmacaroons' satisfiers, for the predicates of libmacaroons-format tokens and discharges
+/// (see [`Verifier::verify_macaroon`]).
+impl Verifier {
+    /// Declares `predicate` true for every request (libmacaroons' `satisfy_exact`): a
+    /// first-party caveat whose text is exactly `predicate` holds.
+    #[must_use]
+    pub fn satisfy_exact(mut self, predicate: impl Into<String>) -> Self {
+        self.exact.insert(predicate.into());
+        self
+    }
+
+    /// Registers a general satisfier (libmacaroons' `satisfy_general`): a first-party caveat
+    /// holds when any general satisfier returns true for its text and the request.
+    #[must_use]
+    pub fn satisfy_general<F>(mut self, predicate: F) -> Self
+    where
+        F: Fn(&str, &Context) -> bool + Send + Sync + 'static,
+    {
+        self.general.push(Arc::new(predicate));
+        self
+    }
+
+    /// Whether `predicate` was declared with [`Verifier::satisfy_exact`].
+    pub(crate) fn exact_holds(&self, predicate: &str) -> bool {
+        self.exact.contains(predicate)
+    }
+
+    /// Whether a general satisfier accepts `predicate`.
+    pub(crate) fn general_holds(&self, predicate: &str, ctx: &Context) -> bool {
+        self.general.iter().any(|g| g(predicate, ctx))
+    }
+
+    /// Token type and revocation, as [`Verifier::verify`] checks them after the signature.
+    pub(crate) fn check_type_and_revocation(
+        &self,
+        identifier: &Identifier<'_>,
+        ctx: &Context,
+    ) -> Result<(), Error> {
+        if let Some(expect) = ctx.expect {
+            expect.check(&identifier.token_type)?;
+        }
+        revocation::check(
+            identifier,
+            self.named.as_deref().map(|s| s as &dyn RevocationSource),
+            self.generations
+                .as_deref()
+                .map(|s| s as &dyn GenerationSource),
+        )
+    }
+}
+
 /// A token whose whole chain verified under a root key and whose every caveat held in the
 /// request context it was checked against.
 #[derive(Debug, Clone)]
@@ -681,6 +741,11 @@ pub struct VerifiedToken {
 }
 
 impl VerifiedToken {
+    /// Wraps a token that was verified and cleared.
+    pub(crate) fn new(token: Token, expires: Option<u64>) -> Self {
+        Self { token, expires }
+    }
+
     /// The verified identifier.
     #[must_use]
     pub fn identifier(&self) -> Identifier<'_> {

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use caveat_token::caveat::{AppCaveat, TimeCaveat};
 use caveat_token::chain::{self, Tag};
-use caveat_token::error::ERROR_IDS;
+use caveat_token::error::{CaveatRef, ERROR_IDS};
 use caveat_token::{
     Caveat, Context, Error, Identifier, InviteType, KeyRing, Limits, Persistence, RootKey, Subject,
     Token, TokenType, Verifier,
@@ -980,6 +980,51 @@ fn error_json_shape_for_every_id_the_core_produces() {
         Error::NotAnInviteToken {
             expected_invite_type: Some("userJoinGroup".into()),
             received: json!({"accessToken": {}}),
+        },
+        // Third-party caveats and discharges (tests/third_party.rs produces each of them).
+        Error::DischargeMissing {
+            caveat: CaveatRef {
+                discharge: None,
+                index: 0,
+            },
+            cid: "cid".into(),
+        },
+        Error::DischargeAmbiguous {
+            identifier: "cid".into(),
+            discharges: [0, 1],
+        },
+        Error::DischargeReused {
+            discharge: 0,
+            caveat: CaveatRef {
+                discharge: None,
+                index: 1,
+            },
+        },
+        Error::DischargeCycle {
+            discharge: 0,
+            caveat: CaveatRef {
+                discharge: Some(0),
+                index: 0,
+            },
+        },
+        Error::DischargeTooDeep {
+            max: 8,
+            caveat: CaveatRef {
+                discharge: Some(7),
+                index: 0,
+            },
+        },
+        Error::DischargeUnbound { discharge: 0 },
+        Error::DischargeInvalid { discharge: 0 },
+        Error::DischargeUnused {
+            discharge: 0,
+            identifier: "cid".into(),
+        },
+        Error::ThirdPartyCaveatInvalid {
+            caveat: CaveatRef {
+                discharge: None,
+                index: 0,
+            },
         },
     ];
     for err in &constructed {

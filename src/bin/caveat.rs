@@ -15,8 +15,16 @@
 //! A `TOKEN` argument of `-` reads the token from stdin (surrounding whitespace is trimmed).
 //!
 //! Formats: `inspect`, `attenuate` and `verify` detect a token's format from its text (`cvt1_…`
-//! native, `MDA…` Onedata); `mint --format` picks it. The key is given as hex (`--key-hex`) or as
-//! text whose UTF-8 bytes are the key (`--key`, as Onedata's secrets are).
+//! native, `MDA…` Onedata, else libmacaroons' V1, `Ag…` V2 or `{…}` V2J); `mint --format`
+//! picks it. The key is given as hex (`--key-hex`) or as text whose UTF-8 bytes are the key
+//! (`--key`, as Onedata's and pymacaroons' secrets are).
+//!
+//! libmacaroons formats (issue 6): `mint --format macaroon-v1|macaroon-v2|macaroon-v2j` takes an
+//! opaque `--id` and no subject or type; `--predicate TEXT` adds a first-party caveat as raw
+//! text; `attenuate --third-party LOCATION --cid ID --caveat-key-hex HEX` adds a third-party
+//! caveat (fresh random nonce); `discharge` mints a discharge (optionally `--bind`-ing it to the
+//! token it goes with); `verify --discharge TOKEN --exact PREDICATE` verifies with discharges
+//! and satisfies predicates exactly.
 //!
 //! Each subcommand is one function returning `Result<Value, Failure>`; adding a flag means adding
 //! a field to its `…Args` struct and reading it there. `verify`'s flags are grouped: the key
@@ -38,9 +46,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use caveat_token::caveat::{Interface, Service, WILDCARD};
 use caveat_token::issuance::IssuancePolicy;
 use caveat_token::revocation::{FixedGeneration, RevokedList};
+use caveat_token::third_party::NONCE_LEN;
 use caveat_token::{
     Caveat, Context, Error, Expect, Format, Identifier, InviteType, Limits, Persistence, RootKey,
-    Subject, Token, TokenType, Verifier,
+    Subject, Token, TokenType, Verified, Verifier,
 };
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{ArgGroup, Args, Parser, Subcommand};
@@ -79,6 +88,8 @@ enum Command {
     Inspect(InspectArgs),
     /// Verify a token and clear its caveats: {"ok":true,"subject":…,"type":…,"expires":…,…}.
     Verify(VerifyArgs),
+    /// Mint a discharge for a third-party caveat (libmacaroons formats): {"token":"…"}.
+    Discharge(DischargeArgs),
 }
 
 /// The root key, given one of two ways; exactly one is required.
@@ -112,19 +123,21 @@ struct MintArgs {
     /// place for it).
     #[arg(long, value_name = "ID")]
     key_id: Option<String>,
-    /// Who the token speaks for: usr-<id> or prv-<id>.
+    /// Who the token speaks for: usr-<id> or prv-<id> (required but for macaroon formats).
     #[arg(long, value_name = "SUBJECT")]
-    subject: String,
-    /// access, access:SESSION, identity or invite:INVITE_TYPE:TARGET[:PARAMS].
+    subject: Option<String>,
+    /// access, access:SESSION, identity or invite:INVITE_TYPE:TARGET[:PARAMS] (required but for
+    /// macaroon formats).
     #[arg(long = "type", value_name = "TYPE")]
-    token_type: String,
+    token_type: Option<String>,
     /// A named token, revocable one by one (the default).
     #[arg(long)]
     named: bool,
     /// A temporary token of subject generation GEN.
     #[arg(long, value_name = "GEN")]
     temporary: Option<u64>,
-    /// The token id [default: 32 random hex digits, so every token is distinct].
+    /// The token id [default: 32 random hex digits, so every token is distinct]; for macaroon
+    /// formats, the whole (opaque) identifier.
     #[arg(long, value_name = "ID")]
     id: Option<String>,
     /// The issuer's domain.
@@ -133,6 +146,8 @@ struct MintArgs {
     /// A caveat in JSON form, e.g. '{"type":"time","validUntil":1700000000}'; repeatable.
     #[arg(long = "caveat", value_name = "JSON")]
     caveats: Vec<String>,
+    #[command(flatten)]
+    predicates: PredicateArgs,
     /// Issuance policy for --temporary: the token needs a time caveat whose earliest validUntil
     /// lies in (now, now + MAX_TTL], else tokenTimeCaveatRequired (exit 2).
     #[arg(long, value_name = "SECONDS", default_value_t = caveat_token::issuance::DEFAULT_MAX_TTL)]
@@ -147,9 +162,17 @@ struct AttenuateArgs {
     /// The token's text form, or - to read it from stdin.
     #[arg(value_name = "TOKEN")]
     token: OsString,
-    /// A caveat in JSON form; repeatable, at least one.
-    #[arg(long = "caveat", value_name = "JSON", required = true)]
+    /// A caveat in JSON form; repeatable. At least one caveat, predicate or third-party caveat.
+    #[arg(
+        long = "caveat",
+        value_name = "JSON",
+        required_unless_present_any = ["predicates", "third_party"]
+    )]
     caveats: Vec<String>,
+    #[command(flatten)]
+    predicates: PredicateArgs,
+    #[command(flatten)]
+    third_party: ThirdPartyArgs,
     /// The format the token must be in. Attenuating always keeps the token's own format (the
     /// chain covers each caveat's bytes as that format writes them, so no format can be changed
     /// without the key): a token in another format is a usage error, exit 2.
@@ -175,6 +198,8 @@ struct VerifyArgs {
     request: RequestArgs,
     #[command(flatten)]
     state: VerifierArgs,
+    #[command(flatten)]
+    macaroons: MacaroonVerifyArgs,
 }
 
 /// What the request brings (the verification context). A caveat that needs a value not given
@@ -287,6 +312,7 @@ fn run(cli: Cli) -> Result<Value, Failure> {
         Command::Attenuate(args) => attenuate(args),
         Command::Inspect(args) => inspect(&args),
         Command::Verify(args) => verify(args),
+        Command::Discharge(args) => discharge(args),
     }
 }
 
@@ -300,9 +326,23 @@ fn keygen() -> Result<Value, Failure> {
 
 /// `caveat mint`: `{"token":"…"}`.
 fn mint(mut args: MintArgs) -> Result<Value, Failure> {
+    if args.format.is_macaroon() {
+        return mint_macaroon(args);
+    }
     let key = args.key.root_key()?;
-    let subject = Subject::parse(&args.subject).map_err(Failure::BadValue)?;
-    let token_type = TokenType::parse(&args.token_type).map_err(Failure::BadValue)?;
+    let required = |flag: &str| Failure::Usage(format!("{flag} is required for this format"));
+    let subject = Subject::parse(
+        args.subject
+            .as_deref()
+            .ok_or_else(|| required("--subject"))?,
+    )
+    .map_err(Failure::BadValue)?;
+    let token_type = TokenType::parse(
+        args.token_type
+            .as_deref()
+            .ok_or_else(|| required("--type"))?,
+    )
+    .map_err(Failure::BadValue)?;
     let caveats = parse_caveats(&args.caveats)?;
     let persistence = match args.temporary {
         Some(generation) => Persistence::Temporary { generation },
@@ -328,6 +368,7 @@ fn mint(mut args: MintArgs) -> Result<Value, Failure> {
         .with_max_ttl(args.max_ttl)
         .mint(args.format, &key, &identifier, &caveats, now)
         .map_err(Failure::BadValue)?;
+    let token = args.predicates.apply(token)?;
     Ok(json!({ "token": token.to_text() }))
 }
 
@@ -350,6 +391,9 @@ fn attenuate(args: AttenuateArgs) -> Result<Value, Failure> {
         // A caveat that parsed but cannot be written in this token's format: a bad value.
         token = token.attenuate(caveat).map_err(Failure::BadValue)?;
     }
+    let token = args.predicates.apply(token)?;
+    let mut third_party = args.third_party;
+    let token = third_party.apply(token)?;
     Ok(json!({ "token": token.to_text() }))
 }
 
@@ -358,12 +402,17 @@ fn inspect(args: &InspectArgs) -> Result<Value, Failure> {
     let limits = Limits::default();
     let text = token_text(args.token.clone(), &limits)?;
     let token = Token::from_text(&text, &limits).map_err(Failure::Rejected)?;
+    if token.format().is_macaroon() {
+        return Ok(inspect_macaroon(&token));
+    }
     let identifier = token.untrusted_identifier().map_err(Failure::Rejected)?;
     let caveats: Vec<Value> = token
         .caveat_bytes()
         .zip(token.untrusted_caveats())
-        .map(|(bytes, caveat)| match caveat {
+        .enumerate()
+        .map(|(index, (bytes, caveat))| match caveat {
             Ok(c) => c.to_json(),
+            Err(_) if token.is_third_party(index) => third_party_json(&token, index),
             Err(_) => unknown_caveat(token.format(), bytes),
         })
         .collect();
@@ -381,11 +430,20 @@ fn inspect(args: &InspectArgs) -> Result<Value, Failure> {
 fn verify(mut args: VerifyArgs) -> Result<Value, Failure> {
     let key = args.key.root_key()?;
     let ctx = args.request.context()?;
-    let verifier = args.state.verifier();
+    let verifier = args.macaroons.satisfy(args.state.verifier());
     let text = token_text(args.token, verifier.limits())?;
-    let verified = verifier
-        .verify_text(&text, &key, &ctx)
-        .map_err(Failure::Rejected)?;
+    let token = Token::from_text(&text, verifier.limits()).map_err(Failure::Rejected)?;
+    let discharges = args.macaroons.discharges(verifier.limits())?;
+    let verified = if discharges.is_empty() && !token.format().is_macaroon() {
+        verifier.verify(token, &key, &ctx)
+    } else {
+        match verifier.verify_any(token, &discharges, &key, &ctx) {
+            Ok(Verified::Token(verified)) => Ok(verified),
+            Ok(Verified::Macaroon(verified)) => return Ok(verified_macaroon_json(&verified)),
+            Err(e) => Err(e),
+        }
+    }
+    .map_err(Failure::Rejected)?;
     let identifier = verified.identifier();
     // Caveats that held only because the caller checks each operation against them.
     let deferred: Vec<Value> = verified
@@ -517,9 +575,9 @@ fn for_flag(flag: &'static str) -> impl Fn(Error) -> Failure {
     }
 }
 
-/// `--format`: a format's name, as the library spells it (see `Format::ALL`).
+/// `--format`: a format's name, as the library spells it (see `Format::ALL`, `Format::MACAROON`).
 fn format_parser() -> impl TypedValueParser<Value = Format> {
-    PossibleValuesParser::new(Format::ALL.iter().map(|f| f.name()))
+    PossibleValuesParser::new(Format::ALL.iter().chain(Format::MACAROON).map(|f| f.name()))
         .try_map(|name| Format::from_name(&name).ok_or("unknown format"))
 }
 
@@ -584,4 +642,292 @@ fn system_now() -> Result<u64, Failure> {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .map_err(|_| Failure::Usage("the system clock is before 1970; pass --now".into()))
+}
+
+// -------------------------------------------------------------------------------------------
+// libmacaroons formats, third-party caveats and discharges (issue 6)
+// -------------------------------------------------------------------------------------------
+
+/// First-party caveats given as raw text (libmacaroons predicates).
+#[derive(Debug, Args)]
+struct PredicateArgs {
+    /// A first-party caveat as raw text, e.g. 'account = 3735928559' (macaroon formats); added
+    /// after the --caveat ones; repeatable.
+    #[arg(long = "predicate", value_name = "TEXT")]
+    predicates: Vec<String>,
+}
+
+impl PredicateArgs {
+    /// Appends the predicates, in order.
+    fn apply(&self, mut token: Token) -> Result<Token, Failure> {
+        for p in &self.predicates {
+            token = token
+                .attenuate_raw(p.as_bytes())
+                .map_err(Failure::BadValue)?;
+        }
+        Ok(token)
+    }
+}
+
+/// A third-party caveat to add (last, after the first-party ones).
+#[derive(Args)]
+#[command(group(ArgGroup::new("caveat_key_given").args(["caveat_key_hex", "caveat_key"]).multiple(false)))]
+struct ThirdPartyArgs {
+    /// Add a third-party caveat to be discharged at LOCATION (needs --cid and the caveat key).
+    #[arg(long, value_name = "LOCATION", requires_all = ["cid", "caveat_key_given"])]
+    third_party: Option<String>,
+    /// The caveat root key, as hex: the third party mints the discharge with it.
+    #[arg(long, value_name = "HEX", requires = "third_party")]
+    caveat_key_hex: Option<String>,
+    /// The caveat root key as text (its UTF-8 bytes), as pymacaroons takes it.
+    #[arg(long, value_name = "TEXT", requires = "third_party")]
+    caveat_key: Option<String>,
+    /// The caveat id: what the third party reads, and the identifier of the discharge.
+    #[arg(long, value_name = "ID", requires = "third_party")]
+    cid: Option<String>,
+}
+
+/// Key material never prints.
+impl fmt::Debug for ThirdPartyArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThirdPartyArgs")
+            .field("third_party", &self.third_party)
+            .field("cid", &self.cid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ThirdPartyArgs {
+    /// Appends the third-party caveat, if one was asked for, with a fresh random nonce.
+    fn apply(&mut self, token: Token) -> Result<Token, Failure> {
+        let Some(location) = self.third_party.as_deref() else {
+            return Ok(token);
+        };
+        let mut key = caveat_key(&mut self.caveat_key_hex, &mut self.caveat_key)?;
+        let cid = self.cid.as_deref().unwrap_or_default();
+        let nonce = random_bytes::<NONCE_LEN>()?;
+        let out = token
+            .attenuate_third_party(location, &key, cid.as_bytes(), &nonce)
+            .map_err(Failure::BadValue);
+        key.zeroize();
+        out
+    }
+}
+
+/// The caveat key from hex or text (exactly one given); the texts are wiped.
+fn caveat_key(
+    hex_text: &mut Option<String>,
+    text: &mut Option<String>,
+) -> Result<Vec<u8>, Failure> {
+    let key = match (hex_text.as_deref(), text.as_deref()) {
+        (Some(h), _) => hex::decode(h.trim())
+            .map_err(|_| Failure::BadValue(Error::BadValueKey { reason: "not hex" })),
+        (None, Some(t)) => Ok(t.as_bytes().to_vec()),
+        (None, None) => Err(Failure::Usage(
+            "give --caveat-key-hex or --caveat-key".into(),
+        )),
+    };
+    hex_text.zeroize();
+    text.zeroize();
+    key
+}
+
+/// `verify`'s discharges and exact predicates.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Third-party caveats and predicates")]
+struct MacaroonVerifyArgs {
+    /// A discharge for a third-party caveat, bound to the token (any format); repeatable.
+    #[arg(long = "discharge", value_name = "TOKEN")]
+    discharges: Vec<String>,
+    /// A predicate that holds in this request (libmacaroons' satisfy_exact); repeatable.
+    #[arg(long = "exact", value_name = "PREDICATE")]
+    exact: Vec<String>,
+}
+
+impl MacaroonVerifyArgs {
+    /// The verifier with the exact predicates declared.
+    fn satisfy(&self, verifier: Verifier) -> Verifier {
+        self.exact
+            .iter()
+            .fold(verifier, |v, p| v.satisfy_exact(p.as_str()))
+    }
+
+    /// The discharges, decoded; one that does not decode rejects the token, naming it.
+    fn discharges(&self, limits: &Limits) -> Result<Vec<Token>, Failure> {
+        self.discharges
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                Token::from_text(text.trim(), limits).map_err(|e| {
+                    Failure::Rejected(Error::InDischarge {
+                        discharge: i,
+                        error: Box::new(e),
+                    })
+                })
+            })
+            .collect()
+    }
+}
+
+/// `caveat discharge`'s arguments.
+#[derive(Args)]
+#[command(group(ArgGroup::new("caveat_key_given").args(["caveat_key_hex", "caveat_key"]).required(true).multiple(false)))]
+struct DischargeArgs {
+    /// The caveat root key, as hex (given by whoever added the third-party caveat).
+    #[arg(long, value_name = "HEX")]
+    caveat_key_hex: Option<String>,
+    /// The caveat root key as text (its UTF-8 bytes).
+    #[arg(long, value_name = "TEXT")]
+    caveat_key: Option<String>,
+    /// The caveat id of the caveat discharged: the discharge's identifier.
+    #[arg(long, value_name = "ID")]
+    cid: String,
+    /// The discharge's location (not covered by its tag).
+    #[arg(long, value_name = "LOCATION", default_value = "")]
+    location: String,
+    /// The discharge's format (a macaroon format: its identifier is the opaque cid).
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser(), default_value = "macaroon-v2")]
+    format: Format,
+    /// A caveat in JSON form, e.g. '{"type":"time","validUntil":1700000000}'; repeatable.
+    #[arg(long = "caveat", value_name = "JSON")]
+    caveats: Vec<String>,
+    #[command(flatten)]
+    predicates: PredicateArgs,
+    /// Bind the discharge to TOKEN, the token it will be sent with (a top-level token, also for
+    /// nested discharges); without it the discharge is printed unbound.
+    #[arg(long, value_name = "TOKEN")]
+    bind: Option<String>,
+}
+
+/// Key material never prints.
+impl fmt::Debug for DischargeArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DischargeArgs")
+            .field("cid", &self.cid)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `caveat mint --format macaroon-…`: `{"token":"…"}` with `--id` as the opaque identifier.
+fn mint_macaroon(mut args: MintArgs) -> Result<Value, Failure> {
+    for (given, flag) in [
+        (args.subject.is_some(), "--subject"),
+        (args.token_type.is_some(), "--type"),
+        (args.key_id.is_some(), "--key-id"),
+        (
+            args.temporary.is_some() || args.named,
+            "--named/--temporary",
+        ),
+    ] {
+        if given {
+            return Err(Failure::Usage(format!(
+                "{flag} does not apply to {} tokens (their identifier is --id, opaque)",
+                args.format.name()
+            )));
+        }
+    }
+    let key = args.key.root_key()?;
+    let caveats = parse_caveats(&args.caveats)?;
+    let id = match args.id {
+        Some(id) => id,
+        None => hex::encode(random_bytes::<RANDOM_ID_BYTES>()?),
+    };
+    let token = Token::mint_macaroon(args.format, &key, &args.location, id.as_bytes(), &caveats)
+        .map_err(Failure::BadValue)?;
+    let token = args.predicates.apply(token)?;
+    Ok(json!({ "token": token.to_text() }))
+}
+
+/// `caveat discharge`: `{"token":"…"}`.
+fn discharge(mut args: DischargeArgs) -> Result<Value, Failure> {
+    let mut secret = caveat_key(&mut args.caveat_key_hex, &mut args.caveat_key)?;
+    let key = RootKey::from_bytes(&secret).map_err(Failure::BadValue);
+    secret.zeroize();
+    let key = key?;
+    let caveats = parse_caveats(&args.caveats)?;
+    let token = Token::mint_macaroon(
+        args.format,
+        &key,
+        &args.location,
+        args.cid.as_bytes(),
+        &caveats,
+    )
+    .map_err(Failure::BadValue)?;
+    let mut token = args.predicates.apply(token)?;
+    if let Some(root) = &args.bind {
+        let limits = Limits::default();
+        let root = Token::from_text(root.trim(), &limits).map_err(Failure::Rejected)?;
+        token = token.bind_to(&root);
+    }
+    Ok(json!({ "token": token.to_text() }))
+}
+
+/// Bytes as JSON: the text when they are UTF-8, else `null`, and always the hex.
+fn bytes_json(bytes: &[u8]) -> (Value, Value) {
+    (
+        std::str::from_utf8(bytes).map_or(Value::Null, |t| json!(t)),
+        json!(hex::encode(bytes)),
+    )
+}
+
+/// How `inspect` shows a third-party caveat.
+fn third_party_json(token: &Token, index: usize) -> Value {
+    match token
+        .untrusted_third_party_caveats()
+        .find(|c| c.index == index)
+    {
+        Some(c) => {
+            let (cid, cid_hex) = bytes_json(c.cid);
+            json!({"thirdParty": {
+                "location": String::from_utf8_lossy(c.location),
+                "cid": cid,
+                "cidHex": cid_hex,
+                "vid": hex::encode(c.vid),
+            }})
+        }
+        None => json!({ "unknown": "" }),
+    }
+}
+
+/// `caveat inspect` of a macaroon-format token: opaque identifier, untrusted location,
+/// predicates (typed ones as JSON too) and third-party caveats.
+fn inspect_macaroon(token: &Token) -> Value {
+    let (identifier, identifier_hex) = bytes_json(token.identifier_bytes());
+    let caveats: Vec<Value> = token
+        .caveat_bytes()
+        .zip(token.untrusted_caveats())
+        .enumerate()
+        .map(|(index, (bytes, caveat))| {
+            if token.is_third_party(index) {
+                return third_party_json(token, index);
+            }
+            match (caveat, std::str::from_utf8(bytes)) {
+                (Ok(c), Ok(text)) => json!({ "predicate": text, "caveat": c.to_json() }),
+                (Err(_), Ok(text)) => json!({ "predicate": text }),
+                (_, Err(_)) => json!({ "unknown": hex::encode(bytes) }),
+            }
+        })
+        .collect();
+    json!({
+        "unverified": true,
+        "format": token.format().name(),
+        "identifier": identifier,
+        "identifierHex": identifier_hex,
+        "location": token.untrusted_location(),
+        "caveats": caveats,
+        "tag": token.tag().to_hex(),
+    })
+}
+
+/// `caveat verify`'s output for a macaroon-format token.
+fn verified_macaroon_json(verified: &caveat_token::VerifiedMacaroon) -> Value {
+    let (identifier, identifier_hex) = bytes_json(verified.identifier());
+    json!({
+        "ok": true,
+        "format": verified.token().format().name(),
+        "identifier": identifier,
+        "identifierHex": identifier_hex,
+        "expires": verified.expires(),
+    })
 }

@@ -82,6 +82,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
         identifier,
         caveats,
         tag,
+        third_party: Vec::new(),
     })
 }
 
@@ -128,6 +129,7 @@ pub(crate) fn assemble(identifier: &[u8], caveats: &[&[u8]], tag: &Tag) -> Token
         identifier: id_range,
         caveats: ranges,
         tag: tag_range,
+        third_party: Vec::new(),
     }
 }
 

@@ -230,6 +230,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
         identifier,
         caveats,
         tag,
+        third_party: Vec::new(),
     })
 }
 
@@ -288,6 +289,7 @@ pub(crate) fn assemble(
         identifier,
         caveats: ranges,
         tag,
+        third_party: Vec::new(),
     })
 }
 
