@@ -16,7 +16,7 @@
 //!
 //! In the native format a third-party caveat is the caveat kind 15,
 //! `[15, cid: bstr, vid: bstr, location: tstr]`, and the third-party step MACs the whole caveat
-//! bytes in place of `cid` (so the location is covered too); see spec/libmacaroons.md.
+//! bytes in place of `cid` (so the location is covered too); see SPEC.md §11.
 
 use std::ops::Range;
 

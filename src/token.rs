@@ -611,7 +611,7 @@ impl Token {
 
     /// Decodes a token from its text form, detecting the format: `cvt1_` native, `{` V2J, `Ag`
     /// V2, `MDA` Onedata, else V1 (a text is never both an Onedata token and a V1 macaroon; see
-    /// spec/libmacaroons.md).
+    /// SPEC.md §11).
     ///
     /// # Errors
     /// `tokenTooLarge` before decoding when the text exceeds the limits, `badToken` when it is

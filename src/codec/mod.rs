@@ -25,7 +25,7 @@ pub enum Format {
     /// Onedata's format (SPEC.md §10): libmacaroons v1 packets, base64url, Onedata's
     /// escape; its text starts with `MDA`.
     Onedata,
-    /// libmacaroons' V1 format (spec/libmacaroons.md): packets in base64; opaque identifier.
+    /// libmacaroons' V1 format (SPEC.md §11): packets in base64; opaque identifier.
     MacaroonV1,
     /// libmacaroons' V2 binary format: fields after a `0x02` byte, in base64 (`Ag…`); opaque
     /// identifier.

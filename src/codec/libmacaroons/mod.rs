@@ -1,4 +1,4 @@
-//! libmacaroons' formats (spec/libmacaroons.md): V1 packets, V2 binary and V2J JSON, as
+//! libmacaroons' formats (SPEC.md §11): V1 packets, V2 binary and V2J JSON, as
 //! libmacaroons, pymacaroons, go-macaroon and macaroon-rs read and write them.
 //!
 //! Their identifiers are opaque bytes and their locations are not covered by the tag. Every
