@@ -6,6 +6,7 @@ pub(crate) mod cbor;
 pub(crate) mod libmacaroons;
 pub mod native;
 pub mod onedata;
+pub(crate) mod packet;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;

@@ -18,6 +18,7 @@ use std::ops::Range;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
+use super::packet::{self, Packets, KEY_CID, KEY_IDENTIFIER, KEY_LOCATION, KEY_SIGNATURE};
 use super::{Format, Limits};
 use crate::chain::{Tag, TAG_LEN};
 use crate::error::Error;
@@ -32,16 +33,6 @@ pub const TEXT_START: &str = "MDA";
 
 /// The identifier version this crate reads and writes (Onedata's version 2).
 pub const IDENTIFIER_VERSION: &str = "2";
-
-/// Longest packet the four hex digits can describe.
-const MAX_PACKET: usize = 0xffff;
-/// Bytes a packet adds around its key and value: four digits, a space and a newline.
-const PACKET_OVERHEAD: usize = 6;
-
-const KEY_LOCATION: &[u8] = b"location";
-const KEY_IDENTIFIER: &[u8] = b"identifier";
-const KEY_CID: &[u8] = b"cid";
-const KEY_SIGNATURE: &[u8] = b"signature";
 
 /// The longest escaped text a token within `limits` can have: base64 grows by 4/3 and the
 /// escape at most doubles it.
@@ -112,61 +103,6 @@ pub(crate) fn encode_text(raw: &[u8]) -> String {
     out
 }
 
-/// One packet: where its value lies in the input, and its key.
-struct Packet<'a> {
-    key: &'a [u8],
-    value: Range<usize>,
-}
-
-/// Reads packets from untrusted bytes.
-struct Packets<'a> {
-    raw: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Packets<'a> {
-    fn next(&mut self) -> Result<Option<Packet<'a>>, Error> {
-        if self.pos == self.raw.len() {
-            return Ok(None);
-        }
-        let start = self.pos;
-        let header = self
-            .raw
-            .get(start..start + 4)
-            .ok_or(Error::bad("truncated packet length"))?;
-        let mut len = 0usize;
-        for &d in header {
-            let v = match d {
-                b'0'..=b'9' => d - b'0',
-                b'a'..=b'f' => d - b'a' + 10,
-                _ => return Err(Error::bad("packet length must be 4 lowercase hex digits")),
-            };
-            len = len * 16 + usize::from(v);
-        }
-        if len < PACKET_OVERHEAD {
-            return Err(Error::bad("packet too short"));
-        }
-        let end = start
-            .checked_add(len)
-            .filter(|&e| e <= self.raw.len())
-            .ok_or(Error::bad("packet length exceeds the input"))?;
-        let body = &self.raw[start + 4..end];
-        let (&last, body) = body.split_last().ok_or(Error::bad("packet too short"))?;
-        if last != b'\n' {
-            return Err(Error::bad("packet does not end with a newline"));
-        }
-        let space = body
-            .iter()
-            .position(|&b| b == b' ')
-            .ok_or(Error::bad("packet has no key"))?;
-        self.pos = end;
-        Ok(Some(Packet {
-            key: &body[..space],
-            value: start + 4 + space + 1..end - 1,
-        }))
-    }
-}
-
 /// Decodes the binary form (the v1 packets). `raw` is kept as the token's bytes.
 pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
     if raw.len() > limits.max_token_bytes {
@@ -176,7 +112,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
         });
     }
     let (identifier, caveats, tag) = {
-        let mut packets = Packets { raw: &raw, pos: 0 };
+        let mut packets = Packets::new(&raw);
         let mut expect = |key: &[u8], missing: &'static str| -> Result<Range<usize>, Error> {
             match packets.next()? {
                 Some(p) if p.key == key => Ok(p.value),
@@ -246,21 +182,9 @@ fn unexpected(key: &[u8], missing: &'static str) -> Error {
 }
 
 fn write_packet(out: &mut Vec<u8>, key: &[u8], value: &[u8]) -> Result<Range<usize>, Error> {
-    let len = PACKET_OVERHEAD + key.len() + value.len();
-    if len > MAX_PACKET {
-        return Err(Error::bad_caveat(
-            "caveat",
-            "too long for an Onedata packet",
-        ));
-    }
-    out.extend_from_slice(format!("{len:04x}").as_bytes());
-    out.extend_from_slice(key);
-    out.push(b' ');
-    let start = out.len();
-    out.extend_from_slice(value);
-    let end = out.len();
-    out.push(b'\n');
-    Ok(start..end)
+    packet::write_packet(out, key, value, || {
+        Error::bad_caveat("caveat", "too long for an Onedata packet")
+    })
 }
 
 /// Writes the packets around an identifier and caveats already encoded.
@@ -296,7 +220,7 @@ pub(crate) fn assemble(
 /// The location of a decoded token: the value of its first packet.
 pub(crate) fn location(raw: &[u8]) -> &[u8] {
     // Invariant: a Token of this format only exists if its first packet is a location packet.
-    let mut packets = Packets { raw, pos: 0 };
+    let mut packets = Packets::new(raw);
     match packets.next() {
         Ok(Some(p)) => &raw[p.value],
         _ => &[],

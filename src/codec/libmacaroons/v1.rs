@@ -12,77 +12,13 @@ use std::ops::Range;
 
 use super::Parts;
 use crate::chain::{Tag, TAG_LEN};
+use crate::codec::packet::{
+    write_packet, Packets, KEY_CID, KEY_CL, KEY_IDENTIFIER, KEY_LOCATION, KEY_SIGNATURE, KEY_VID,
+};
 use crate::codec::{Format, Limits};
 use crate::error::Error;
 use crate::third_party::Span;
 use crate::token::Token;
-
-/// Longest packet the four hex digits can describe.
-const MAX_PACKET: usize = 0xffff;
-/// Bytes a packet adds around its key and value: four digits, a space and a newline.
-const PACKET_OVERHEAD: usize = 6;
-
-const KEY_LOCATION: &[u8] = b"location";
-const KEY_IDENTIFIER: &[u8] = b"identifier";
-const KEY_CID: &[u8] = b"cid";
-const KEY_VID: &[u8] = b"vid";
-const KEY_CL: &[u8] = b"cl";
-const KEY_SIGNATURE: &[u8] = b"signature";
-
-/// One packet: its key and where its value lies in the input.
-struct Packet<'a> {
-    key: &'a [u8],
-    value: Range<usize>,
-}
-
-/// Reads packets from untrusted bytes.
-struct Packets<'a> {
-    raw: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Packets<'a> {
-    fn next(&mut self) -> Result<Option<Packet<'a>>, Error> {
-        if self.pos == self.raw.len() {
-            return Ok(None);
-        }
-        let start = self.pos;
-        let header = self
-            .raw
-            .get(start..start + 4)
-            .ok_or(Error::bad("truncated packet length"))?;
-        let mut len = 0usize;
-        for &d in header {
-            let v = match d {
-                b'0'..=b'9' => d - b'0',
-                b'a'..=b'f' => d - b'a' + 10,
-                _ => return Err(Error::bad("packet length must be 4 lowercase hex digits")),
-            };
-            len = len * 16 + usize::from(v);
-        }
-        if len < PACKET_OVERHEAD {
-            return Err(Error::bad("packet too short"));
-        }
-        let end = start
-            .checked_add(len)
-            .filter(|&e| e <= self.raw.len())
-            .ok_or(Error::bad("packet length exceeds the input"))?;
-        let body = &self.raw[start + 4..end];
-        let (&last, body) = body.split_last().ok_or(Error::bad("packet too short"))?;
-        if last != b'\n' {
-            return Err(Error::bad("packet does not end with a newline"));
-        }
-        let space = body
-            .iter()
-            .position(|&b| b == b' ')
-            .ok_or(Error::bad("packet has no key"))?;
-        self.pos = end;
-        Ok(Some(Packet {
-            key: &body[..space],
-            value: start + 4 + space + 1..end - 1,
-        }))
-    }
-}
 
 /// Whether `raw` starts like a V1 macaroon: four lowercase hex digits, then `location `.
 pub(crate) fn starts_with_location(raw: &[u8]) -> bool {
@@ -103,7 +39,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
         });
     }
     let (identifier, caveats, spans, tag) = {
-        let mut packets = Packets { raw: &raw, pos: 0 };
+        let mut packets = Packets::new(&raw);
         let location = match packets.next()? {
             Some(p) if p.key == KEY_LOCATION => p.value,
             _ => return Err(Error::bad("missing location packet")),
@@ -177,31 +113,11 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
 /// The location: the value of the first packet.
 pub(crate) fn location(raw: &[u8]) -> &[u8] {
     // Invariant: a Token of this format exists only if its first packet is a location packet.
-    let mut packets = Packets { raw, pos: 0 };
+    let mut packets = Packets::new(raw);
     match packets.next() {
         Ok(Some(p)) => &raw[p.value],
         _ => &[],
     }
-}
-
-fn write_packet(
-    out: &mut Vec<u8>,
-    key: &[u8],
-    value: &[u8],
-    too_long: fn() -> Error,
-) -> Result<Range<usize>, Error> {
-    let len = PACKET_OVERHEAD + key.len() + value.len();
-    if len > MAX_PACKET {
-        return Err(too_long());
-    }
-    out.extend_from_slice(format!("{len:04x}").as_bytes());
-    out.extend_from_slice(key);
-    out.push(b' ');
-    let start = out.len();
-    out.extend_from_slice(value);
-    let end = out.len();
-    out.push(b'\n');
-    Ok(start..end)
 }
 
 /// Writes the packets as libmacaroons does: the location packet always (possibly empty), `vid`
