@@ -8,7 +8,7 @@
 use serde_json::{json, Value};
 
 use super::service::{ServiceKind, WILDCARD};
-use super::{kind, list_entries, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use super::{kind, list, reason, write_kind, Fields, MAX_LIST_ENTRIES};
 use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
 
@@ -268,12 +268,7 @@ impl ApiCaveat {
     /// # Errors
     /// `badValueCaveat` (key `whitelist`) when the list is empty or too long.
     pub fn new(whitelist: Vec<ApiRule>) -> Result<Self, Error> {
-        if whitelist.is_empty() {
-            return Err(Error::bad_caveat("whitelist", "empty list"));
-        }
-        if whitelist.len() > MAX_LIST_ENTRIES {
-            return Err(Error::bad_caveat("whitelist", "more than 64 entries"));
-        }
+        list::check_len(&whitelist, "whitelist")?;
         Ok(Self { whitelist })
     }
 
@@ -286,46 +281,33 @@ impl ApiCaveat {
     }
 
     pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
-        let list = f
-            .strings("whitelist")?
-            .into_iter()
-            .map(ApiRule::parse)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(list)
+        Self::new(list::from_json(f, "whitelist", ApiRule::parse)?)
     }
 
     pub(crate) fn to_json(&self) -> Value {
-        let list: Vec<String> = self.whitelist.iter().map(ToString::to_string).collect();
-        json!({"type": "api", "whitelist": list})
+        json!({"type": "api", "whitelist": list::strings(&self.whitelist)})
     }
 
     pub(crate) fn to_text(&self) -> String {
-        let list: Vec<String> = self.whitelist.iter().map(ToString::to_string).collect();
-        format!("api = {}", list.join("|"))
+        format!("api = {}", list::join(&self.whitelist))
     }
 
     pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        let list = list_entries(rest, "whitelist")?
-            .map(ApiRule::parse)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(list)
+        Self::new(list::from_text(rest, "whitelist", ApiRule::parse)?)
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         write_kind(out, 2, kind::API);
-        cbor::write_array(out, self.whitelist.len());
-        for rule in &self.whitelist {
+        list::write(out, &self.whitelist, |out, rule| {
             cbor::write_array(out, 3);
             cbor::write_uint(out, rule.service.map_or(0, |s| s.number() + 1));
             cbor::write_uint(out, rule.operation.map_or(0, Operation::code));
             cbor::write_text(out, &rule.gri.to_string());
-        }
+        });
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
-        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
-        let mut list = Vec::with_capacity(n);
-        for _ in 0..n {
+        let whitelist = list::read(r, MAX_LIST_ENTRIES, |r| {
             r.array_of(3).map_err(reason)?;
             let service = match r.uint().map_err(reason)? {
                 0 => None,
@@ -340,13 +322,13 @@ impl ApiCaveat {
             if gri.to_string() != text {
                 return Err("non-canonical GRI pattern");
             }
-            list.push(ApiRule {
+            Ok(ApiRule {
                 service,
                 operation,
                 gri,
-            });
-        }
-        Self::new(list).map_err(|_| "empty API whitelist")
+            })
+        })?;
+        Self::new(whitelist).map_err(|_| "empty API whitelist")
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{kind, list_entries, parse_decimal, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use super::{kind, list, parse_decimal, reason, write_kind, Fields, MAX_LIST_ENTRIES};
 use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
 
@@ -20,12 +20,7 @@ impl AsnCaveat {
     /// # Errors
     /// `badValueCaveat` (key `whitelist`) when the list is empty or longer than 64 entries.
     pub fn new(whitelist: Vec<u32>) -> Result<Self, Error> {
-        if whitelist.is_empty() {
-            return Err(Error::bad_caveat("whitelist", "empty list"));
-        }
-        if whitelist.len() > MAX_LIST_ENTRIES {
-            return Err(Error::bad_caveat("whitelist", "more than 64 entries"));
-        }
+        list::check_len(&whitelist, "whitelist")?;
         Ok(Self { whitelist })
     }
 
@@ -41,7 +36,7 @@ impl AsnCaveat {
             .get("whitelist")?
             .as_array()
             .ok_or_else(|| Error::bad_caveat("whitelist", "not an array"))?;
-        let list = arr
+        let whitelist = arr
             .iter()
             .map(|v| {
                 v.as_u64()
@@ -49,7 +44,7 @@ impl AsnCaveat {
                     .ok_or_else(|| Error::bad_caveat("whitelist", "not an ASN (0 to 4294967295)"))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Self::new(list)
+        Self::new(whitelist)
     }
 
     pub(crate) fn to_json(&self) -> Value {
@@ -57,36 +52,29 @@ impl AsnCaveat {
     }
 
     pub(crate) fn to_text(&self) -> String {
-        let list: Vec<String> = self.whitelist.iter().map(u32::to_string).collect();
-        format!("asn = {}", list.join("|"))
+        format!("asn = {}", list::join(&self.whitelist))
     }
 
     pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        let list = list_entries(rest, "whitelist")?
-            .map(|e| {
-                parse_decimal(e)
-                    .and_then(|n| u32::try_from(n).ok())
-                    .ok_or_else(|| Error::bad_caveat("whitelist", "not an ASN (0 to 4294967295)"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(list)
+        let whitelist = list::from_text(rest, "whitelist", |e| {
+            parse_decimal(e)
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| Error::bad_caveat("whitelist", "not an ASN (0 to 4294967295)"))
+        })?;
+        Self::new(whitelist)
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         write_kind(out, 2, kind::ASN);
-        cbor::write_array(out, self.whitelist.len());
-        for a in &self.whitelist {
-            cbor::write_uint(out, u64::from(*a));
-        }
+        list::write(out, &self.whitelist, |out, a| {
+            cbor::write_uint(out, u64::from(*a))
+        });
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
-        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
-        let mut list = Vec::with_capacity(n);
-        for _ in 0..n {
-            let v = r.uint().map_err(reason)?;
-            list.push(u32::try_from(v).map_err(|_| "ASN above 4294967295")?);
-        }
-        Self::new(list).map_err(|_| "empty ASN whitelist")
+        let whitelist = list::read(r, MAX_LIST_ENTRIES, |r| {
+            u32::try_from(r.uint().map_err(reason)?).map_err(|_| "ASN above 4294967295")
+        })?;
+        Self::new(whitelist).map_err(|_| "empty ASN whitelist")
     }
 }

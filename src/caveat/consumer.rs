@@ -4,9 +4,9 @@
 
 use serde_json::{json, Value};
 
-use super::service::WILDCARD;
-use super::{kind, list_entries, reason, write_kind, Fields, MAX_LIST_ENTRIES};
-use crate::codec::cbor::{self, Reader};
+use super::service::{read_entry, write_entry, WILDCARD};
+use super::{kind, list, write_kind, Fields, MAX_LIST_ENTRIES};
+use crate::codec::cbor::Reader;
 use crate::error::Error;
 use crate::membership::GroupMembership;
 use crate::token::{check_id, Subject};
@@ -127,12 +127,7 @@ impl ConsumerCaveat {
     /// # Errors
     /// `badValueCaveat` (key `whitelist`) when the list is empty or too long.
     pub fn new(whitelist: Vec<Consumer>) -> Result<Self, Error> {
-        if whitelist.is_empty() {
-            return Err(Error::bad_caveat("whitelist", "empty list"));
-        }
-        if whitelist.len() > MAX_LIST_ENTRIES {
-            return Err(Error::bad_caveat("whitelist", "more than 64 entries"));
-        }
+        list::check_len(&whitelist, "whitelist")?;
         Ok(Self { whitelist })
     }
 
@@ -147,57 +142,33 @@ impl ConsumerCaveat {
     }
 
     pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
-        let list = f
-            .strings("whitelist")?
-            .into_iter()
-            .map(Consumer::parse)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(list)
+        Self::new(list::from_json(f, "whitelist", Consumer::parse)?)
     }
 
     pub(crate) fn to_json(&self) -> Value {
-        let list: Vec<String> = self.whitelist.iter().map(ToString::to_string).collect();
-        json!({"type": "consumer", "whitelist": list})
+        json!({"type": "consumer", "whitelist": list::strings(&self.whitelist)})
     }
 
     pub(crate) fn to_text(&self) -> String {
-        let list: Vec<String> = self.whitelist.iter().map(ToString::to_string).collect();
-        format!("consumer = {}", list.join("|"))
+        format!("consumer = {}", list::join(&self.whitelist))
     }
 
     pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        let list = list_entries(rest, "whitelist")?
-            .map(Consumer::parse)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(list)
+        Self::new(list::from_text(rest, "whitelist", Consumer::parse)?)
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         write_kind(out, 2, kind::CONSUMER);
-        cbor::write_array(out, self.whitelist.len());
-        for c in &self.whitelist {
-            cbor::write_array(out, 2);
-            cbor::write_uint(out, c.kind.number());
-            cbor::write_text(out, &c.id);
-        }
+        list::write(out, &self.whitelist, |out, c| {
+            write_entry(out, c.kind.number(), &c.id);
+        });
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
-        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
-        let mut list = Vec::with_capacity(n);
-        for _ in 0..n {
-            r.array_of(2).map_err(reason)?;
-            let kind = ConsumerKind::from_number(r.uint().map_err(reason)?)
-                .ok_or("unknown consumer kind")?;
-            let id = r.text(crate::token::MAX_ID_LEN).map_err(reason)?;
-            if id != WILDCARD {
-                check_id(id)?;
-            }
-            list.push(Consumer {
-                kind,
-                id: id.to_owned(),
-            });
-        }
-        Self::new(list).map_err(|_| "empty consumer whitelist")
+        let whitelist = list::read(r, MAX_LIST_ENTRIES, |r| {
+            let (kind, id) = read_entry(r, ConsumerKind::from_number, "unknown consumer kind")?;
+            Ok(Consumer { kind, id })
+        })?;
+        Self::new(whitelist).map_err(|_| "empty consumer whitelist")
     }
 }

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::{kind, list_entries, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use super::{kind, list, reason, write_kind, Fields, MAX_LIST_ENTRIES};
 use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
 
@@ -76,12 +76,7 @@ impl DataPathCaveat {
     /// # Errors
     /// `badValueCaveat` (key `whitelist`) for an empty or too long list or a non-canonical path.
     pub fn new(whitelist: Vec<String>) -> Result<Self, Error> {
-        if whitelist.is_empty() {
-            return Err(Error::bad_caveat("whitelist", "empty list"));
-        }
-        if whitelist.len() > MAX_LIST_ENTRIES {
-            return Err(Error::bad_caveat("whitelist", "more than 64 entries"));
-        }
+        list::check_len(&whitelist, "whitelist")?;
         for p in &whitelist {
             check_path(p).map_err(|r| Error::bad_caveat("whitelist", r))?;
         }
@@ -115,12 +110,7 @@ impl DataPathCaveat {
     }
 
     pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
-        let list = f
-            .strings("whitelist")?
-            .into_iter()
-            .map(Self::decode_entry)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(list)
+        Self::new(list::from_json(f, "whitelist", Self::decode_entry)?)
     }
 
     pub(crate) fn to_json(&self) -> Value {
@@ -132,27 +122,19 @@ impl DataPathCaveat {
     }
 
     pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        let list = list_entries(rest, "whitelist")?
-            .map(Self::decode_entry)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(list)
+        Self::new(list::from_text(rest, "whitelist", Self::decode_entry)?)
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         write_kind(out, 2, kind::DATA_PATH);
-        cbor::write_array(out, self.whitelist.len());
-        for p in &self.whitelist {
-            cbor::write_text(out, p);
-        }
+        list::write(out, &self.whitelist, |out, p| cbor::write_text(out, p));
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
-        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
-        let mut list = Vec::with_capacity(n);
-        for _ in 0..n {
-            list.push(r.text(MAX_PATH_LEN).map_err(reason)?.to_owned());
-        }
-        Self::new(list).map_err(|_| "malformed data path list")
+        let whitelist = list::read(r, MAX_LIST_ENTRIES, |r| {
+            Ok(r.text(MAX_PATH_LEN).map_err(reason)?.to_owned())
+        })?;
+        Self::new(whitelist).map_err(|_| "malformed data path list")
     }
 }
 
@@ -180,12 +162,7 @@ impl DataObjectIdCaveat {
     /// # Errors
     /// `badValueCaveat` (key `whitelist`) for an empty or too long list or a non-hex id.
     pub fn new(whitelist: Vec<String>) -> Result<Self, Error> {
-        if whitelist.is_empty() {
-            return Err(Error::bad_caveat("whitelist", "empty list"));
-        }
-        if whitelist.len() > MAX_LIST_ENTRIES {
-            return Err(Error::bad_caveat("whitelist", "more than 64 entries"));
-        }
+        list::check_len(&whitelist, "whitelist")?;
         for id in &whitelist {
             check_objectid(id).map_err(|r| Error::bad_caveat("whitelist", r))?;
         }
@@ -201,12 +178,7 @@ impl DataObjectIdCaveat {
     }
 
     pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
-        let list = f
-            .strings("whitelist")?
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        Self::new(list)
+        Self::new(list::from_json(f, "whitelist", |id| Ok(id.to_owned()))?)
     }
 
     pub(crate) fn to_json(&self) -> Value {
@@ -218,27 +190,19 @@ impl DataObjectIdCaveat {
     }
 
     pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        let list = list_entries(rest, "whitelist")?
-            .map(str::to_owned)
-            .collect();
-        Self::new(list)
+        Self::new(list::from_text(rest, "whitelist", |id| Ok(id.to_owned()))?)
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         write_kind(out, 2, kind::DATA_OBJECTID);
-        cbor::write_array(out, self.whitelist.len());
-        for id in &self.whitelist {
-            cbor::write_text(out, id);
-        }
+        list::write(out, &self.whitelist, |out, id| cbor::write_text(out, id));
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
-        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
-        let mut list = Vec::with_capacity(n);
-        for _ in 0..n {
-            list.push(r.text(MAX_OBJECTID_LEN).map_err(reason)?.to_owned());
-        }
-        Self::new(list).map_err(|_| "malformed object id list")
+        let whitelist = list::read(r, MAX_LIST_ENTRIES, |r| {
+            Ok(r.text(MAX_OBJECTID_LEN).map_err(reason)?.to_owned())
+        })?;
+        Self::new(whitelist).map_err(|_| "malformed object id list")
     }
 }
 

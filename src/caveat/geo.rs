@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::{kind, list_entries, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use super::{kind, list, reason, write_kind, Fields, MAX_LIST_ENTRIES};
 use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
 use crate::geo::Region;
@@ -81,16 +81,6 @@ fn check_country(code: &str) -> Result<(), Error> {
     }
 }
 
-fn check_len<T>(list: &[T]) -> Result<(), Error> {
-    if list.is_empty() {
-        Err(Error::bad_caveat("list", "empty list"))
-    } else if list.len() > MAX_LIST_ENTRIES {
-        Err(Error::bad_caveat("list", "more than 64 entries"))
-    } else {
-        Ok(())
-    }
-}
-
 /// `geo.country = PL|FR` (whitelist) or `geo.country != PL|FR` (blacklist).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GeoCountryCaveat {
@@ -107,7 +97,7 @@ impl GeoCountryCaveat {
     /// `badValueCaveat` (key `list`) when the list is empty, too long, or holds something other
     /// than two uppercase ASCII letters.
     pub fn new(filter: Filter, list: Vec<String>) -> Result<Self, Error> {
-        check_len(&list)?;
+        list::check_len(&list, "list")?;
         for c in &list {
             check_country(c)?;
         }
@@ -122,8 +112,7 @@ impl GeoCountryCaveat {
 
     pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
         let filter = Filter::from_json(f)?;
-        let list = f.strings("list")?.into_iter().map(str::to_owned).collect();
-        Self::new(filter, list)
+        Self::new(filter, list::from_json(f, "list", |c| Ok(c.to_owned()))?)
     }
 
     pub(crate) fn to_json(&self) -> Value {
@@ -139,27 +128,21 @@ impl GeoCountryCaveat {
     }
 
     pub(crate) fn from_text(filter: Filter, rest: &str) -> Result<Self, Error> {
-        let list = list_entries(rest, "list")?.map(str::to_owned).collect();
-        Self::new(filter, list)
+        Self::new(filter, list::from_text(rest, "list", |c| Ok(c.to_owned()))?)
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         write_kind(out, 3, kind::GEO_COUNTRY);
         cbor::write_uint(out, self.filter.code());
-        cbor::write_array(out, self.list.len());
-        for c in &self.list {
-            cbor::write_text(out, c);
-        }
+        list::write(out, &self.list, |out, c| cbor::write_text(out, c));
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let filter = Filter::from_code(r.uint().map_err(reason)?).ok_or("unknown filter")?;
-        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
-        let mut list = Vec::with_capacity(n);
-        for _ in 0..n {
-            list.push(r.text(2).map_err(reason)?.to_owned());
-        }
-        Self::new(filter, list).map_err(|_| "malformed country list")
+        let countries = list::read(r, MAX_LIST_ENTRIES, |r| {
+            Ok(r.text(2).map_err(reason)?.to_owned())
+        })?;
+        Self::new(filter, countries).map_err(|_| "malformed country list")
     }
 }
 
@@ -178,7 +161,7 @@ impl GeoRegionCaveat {
     /// # Errors
     /// `badValueCaveat` (key `list`) when the list is empty or too long.
     pub fn new(filter: Filter, list: Vec<Region>) -> Result<Self, Error> {
-        check_len(&list)?;
+        list::check_len(&list, "list")?;
         Ok(Self { filter, list })
     }
 
@@ -191,48 +174,37 @@ impl GeoRegionCaveat {
 
     pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
         let filter = Filter::from_json(f)?;
-        let list = f
-            .strings("list")?
-            .into_iter()
-            .map(parse_region)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(filter, list)
+        Self::new(filter, list::from_json(f, "list", parse_region)?)
     }
 
     pub(crate) fn to_json(&self) -> Value {
-        let names: Vec<&str> = self.list.iter().map(|r| r.name()).collect();
-        json!({"type": "geo.region", "filter": self.filter.name(), "list": names})
+        json!({"type": "geo.region", "filter": self.filter.name(), "list": list::strings(&self.list)})
     }
 
     pub(crate) fn to_text(&self) -> String {
-        let names: Vec<&str> = self.list.iter().map(|r| r.name()).collect();
-        format!("geo.region {} {}", self.filter.operator(), names.join("|"))
+        format!(
+            "geo.region {} {}",
+            self.filter.operator(),
+            list::join(&self.list)
+        )
     }
 
     pub(crate) fn from_text(filter: Filter, rest: &str) -> Result<Self, Error> {
-        let list = list_entries(rest, "list")?
-            .map(parse_region)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(filter, list)
+        Self::new(filter, list::from_text(rest, "list", parse_region)?)
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         write_kind(out, 3, kind::GEO_REGION);
         cbor::write_uint(out, self.filter.code());
-        cbor::write_array(out, self.list.len());
-        for r in &self.list {
-            cbor::write_uint(out, r.code());
-        }
+        list::write(out, &self.list, |out, r| cbor::write_uint(out, r.code()));
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let filter = Filter::from_code(r.uint().map_err(reason)?).ok_or("unknown filter")?;
-        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
-        let mut list = Vec::with_capacity(n);
-        for _ in 0..n {
-            list.push(Region::from_code(r.uint().map_err(reason)?).ok_or("unknown region code")?);
-        }
-        Self::new(filter, list).map_err(|_| "empty region list")
+        let regions = list::read(r, MAX_LIST_ENTRIES, |r| {
+            Region::from_code(r.uint().map_err(reason)?).ok_or("unknown region code")
+        })?;
+        Self::new(filter, regions).map_err(|_| "empty region list")
     }
 }
 

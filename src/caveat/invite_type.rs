@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{kind, reason, write_kind, Fields};
+use super::{kind, list, reason, write_kind, Fields};
 use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
 use crate::token::InviteType;
@@ -41,53 +41,40 @@ impl InviteTypeCaveat {
     }
 
     pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
-        let names = f.strings("whitelist")?;
-        let types = names
-            .into_iter()
-            .map(|n| {
-                InviteType::from_name(n)
-                    .ok_or_else(|| Error::bad_caveat("whitelist", "unknown invite type"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(types)
+        Self::new(list::from_json(f, "whitelist", parse)?)
     }
 
     pub(crate) fn to_json(&self) -> Value {
-        let names: Vec<&str> = self.whitelist.iter().map(|t| t.name()).collect();
-        json!({"type": "inviteType", "whitelist": names})
+        json!({"type": "inviteType", "whitelist": list::strings(&self.whitelist)})
     }
 
     pub(crate) fn to_text(&self) -> String {
-        let names: Vec<&str> = self.whitelist.iter().map(|t| t.name()).collect();
-        format!("inviteType = {}", names.join("|"))
+        format!("inviteType = {}", list::join(&self.whitelist))
     }
 
     pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        let types = rest
-            .split('|')
-            .map(|n| {
-                InviteType::from_name(n)
-                    .ok_or_else(|| Error::bad_caveat("whitelist", "unknown invite type"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // A plain split, not `list::entries`: here an empty entry is an "unknown invite type"
+        // and the only length limit is the fourteen types without duplicates.
+        let types = rest.split('|').map(parse).collect::<Result<Vec<_>, _>>()?;
         Self::new(types)
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         write_kind(out, 2, kind::INVITE_TYPE);
-        cbor::write_array(out, self.whitelist.len());
-        for t in &self.whitelist {
-            cbor::write_uint(out, t.code());
-        }
+        list::write(out, &self.whitelist, |out, t| {
+            cbor::write_uint(out, t.code())
+        });
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
-        let n = r.array(MAX_ENTRIES).map_err(reason)?;
-        let mut whitelist = Vec::with_capacity(n);
-        for _ in 0..n {
-            let code = r.uint().map_err(reason)?;
-            whitelist.push(InviteType::from_code(code).ok_or("unknown invite type code")?);
-        }
+        let whitelist = list::read(r, MAX_ENTRIES, |r| {
+            InviteType::from_code(r.uint().map_err(reason)?).ok_or("unknown invite type code")
+        })?;
         Self::new(whitelist).map_err(|_| "empty or duplicate invite type list")
     }
+}
+
+/// One whitelist entry: an invite type by name.
+fn parse(name: &str) -> Result<InviteType, Error> {
+    InviteType::from_name(name).ok_or_else(|| Error::bad_caveat("whitelist", "unknown invite type"))
 }

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde_json::{json, Value};
 
-use super::{kind, reason, write_kind, Fields};
+use super::{kind, list, reason, write_kind, Fields};
 use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
 
@@ -86,25 +86,20 @@ impl IpCaveat {
     }
 
     pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
-        let entries = f.strings("whitelist")?;
-        let nets = entries
-            .into_iter()
-            .map(Self::parse_entry)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(nets)
+        Self::new(list::from_json(f, "whitelist", Self::parse_entry)?)
     }
 
     pub(crate) fn to_json(&self) -> Value {
-        let list: Vec<String> = self.whitelist.iter().map(ToString::to_string).collect();
-        json!({"type": "ip", "whitelist": list})
+        json!({"type": "ip", "whitelist": list::strings(&self.whitelist)})
     }
 
     pub(crate) fn to_text(&self) -> String {
-        let list: Vec<String> = self.whitelist.iter().map(ToString::to_string).collect();
-        format!("ip = {}", list.join("|"))
+        format!("ip = {}", list::join(&self.whitelist))
     }
 
     pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
+        // A plain split, not `list::entries`: here an empty entry is "not an IP address" and the
+        // only length limit is `new`'s.
         let nets = rest
             .split('|')
             .map(Self::parse_entry)
@@ -114,9 +109,8 @@ impl IpCaveat {
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         write_kind(out, 2, kind::IP);
-        cbor::write_array(out, self.whitelist.len());
         let mut entry = [0u8; 17];
-        for net in &self.whitelist {
+        list::write(out, &self.whitelist, |out, net| {
             let len = match net {
                 IpNet::V4(n) => {
                     entry[..4].copy_from_slice(&n.addr().octets());
@@ -130,15 +124,13 @@ impl IpCaveat {
                 }
             };
             cbor::write_bytes(out, &entry[..len]);
-        }
+        });
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
-        let n = r.array(MAX_ENTRIES).map_err(reason)?;
-        let mut whitelist = Vec::with_capacity(n);
-        for _ in 0..n {
+        let whitelist = list::read(r, MAX_ENTRIES, |r| {
             let b = r.bytes(17).map_err(reason)?;
-            let net = match *b {
+            Ok(match *b {
                 [a, b2, c, d, p] => Ipv4Net::new(Ipv4Addr::new(a, b2, c, d), p)
                     .map(IpNet::V4)
                     .map_err(|_| "IPv4 prefix longer than 32")?,
@@ -152,9 +144,8 @@ impl IpCaveat {
                         .map_err(|_| "IPv6 prefix longer than 128")?
                 }
                 _ => return Err("IP entry is neither 5 nor 17 bytes"),
-            };
-            whitelist.push(net);
-        }
+            })
+        })?;
         Self::new(whitelist).map_err(|_| "empty IP whitelist")
     }
 }

@@ -17,6 +17,7 @@ mod geo;
 mod interface;
 mod invite_type;
 pub mod ip;
+mod list;
 mod service;
 mod time;
 
@@ -377,25 +378,6 @@ pub(crate) fn reason(e: Error) -> &'static str {
         Error::BadToken { reason } => reason,
         _ => "malformed",
     }
-}
-
-/// Splits a `|`-separated list; every entry must be non-empty and there may be at most
-/// [`MAX_LIST_ENTRIES`] of them.
-pub(crate) fn list_entries<'a>(
-    text: &'a str,
-    key: &'static str,
-) -> Result<impl Iterator<Item = &'a str>, Error> {
-    let mut n = 0usize;
-    for entry in text.split('|') {
-        if entry.is_empty() {
-            return Err(Error::bad_caveat(key, "empty list entry"));
-        }
-        n += 1;
-        if n > MAX_LIST_ENTRIES {
-            return Err(Error::bad_caveat(key, "more than 64 entries"));
-        }
-    }
-    Ok(text.split('|'))
 }
 
 /// A canonical decimal number (no sign, no leading zeros, no spaces) that fits a `u64`.

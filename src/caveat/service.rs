@@ -3,10 +3,10 @@
 
 use serde_json::{json, Value};
 
-use super::{kind, list_entries, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use super::{kind, list, reason, write_kind, Fields, MAX_LIST_ENTRIES};
 use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
-use crate::token::check_id;
+use crate::token::{check_id, MAX_ID_LEN};
 
 /// The id that matches any id of a kind, in caveat whitelists (`opw-*`).
 pub const WILDCARD: &str = "*";
@@ -126,12 +126,7 @@ impl ServiceCaveat {
     /// # Errors
     /// `badValueCaveat` (key `whitelist`) when the list is empty or too long.
     pub fn new(whitelist: Vec<Service>) -> Result<Self, Error> {
-        if whitelist.is_empty() {
-            return Err(Error::bad_caveat("whitelist", "empty list"));
-        }
-        if whitelist.len() > MAX_LIST_ENTRIES {
-            return Err(Error::bad_caveat("whitelist", "more than 64 entries"));
-        }
+        list::check_len(&whitelist, "whitelist")?;
         Ok(Self { whitelist })
     }
 
@@ -142,57 +137,56 @@ impl ServiceCaveat {
     }
 
     pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
-        let list = f
-            .strings("whitelist")?
-            .into_iter()
-            .map(Service::parse)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(list)
+        Self::new(list::from_json(f, "whitelist", Service::parse)?)
     }
 
     pub(crate) fn to_json(&self) -> Value {
-        let list: Vec<String> = self.whitelist.iter().map(ToString::to_string).collect();
-        json!({"type": "service", "whitelist": list})
+        json!({"type": "service", "whitelist": list::strings(&self.whitelist)})
     }
 
     pub(crate) fn to_text(&self) -> String {
-        let list: Vec<String> = self.whitelist.iter().map(ToString::to_string).collect();
-        format!("service = {}", list.join("|"))
+        format!("service = {}", list::join(&self.whitelist))
     }
 
     pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        let list = list_entries(rest, "whitelist")?
-            .map(Service::parse)
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(list)
+        Self::new(list::from_text(rest, "whitelist", Service::parse)?)
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         write_kind(out, 2, kind::SERVICE);
-        cbor::write_array(out, self.whitelist.len());
-        for s in &self.whitelist {
-            cbor::write_array(out, 2);
-            cbor::write_uint(out, s.kind.number());
-            cbor::write_text(out, &s.id);
-        }
+        list::write(out, &self.whitelist, |out, s| {
+            write_entry(out, s.kind.number(), &s.id);
+        });
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
-        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
-        let mut list = Vec::with_capacity(n);
-        for _ in 0..n {
-            r.array_of(2).map_err(reason)?;
-            let kind = ServiceKind::from_number(r.uint().map_err(reason)?)
-                .ok_or("unknown service kind")?;
-            let id = r.text(crate::token::MAX_ID_LEN).map_err(reason)?;
-            if id != WILDCARD {
-                check_id(id)?;
-            }
-            list.push(Service {
-                kind,
-                id: id.to_owned(),
-            });
-        }
-        Self::new(list).map_err(|_| "empty service whitelist")
+        let whitelist = list::read(r, MAX_LIST_ENTRIES, |r| {
+            let (kind, id) = read_entry(r, ServiceKind::from_number, "unknown service kind")?;
+            Ok(Service { kind, id })
+        })?;
+        Self::new(whitelist).map_err(|_| "empty service whitelist")
     }
+}
+
+/// Writes a native `service` or `consumer` whitelist entry: `[kind number, id]`.
+pub(super) fn write_entry(out: &mut Vec<u8>, number: u64, id: &str) {
+    cbor::write_array(out, 2);
+    cbor::write_uint(out, number);
+    cbor::write_text(out, id);
+}
+
+/// Reads a native `service` or `consumer` whitelist entry, `[kind number, id]`: the kind as
+/// `from_number` finds it (`unknown` when it does not), and the id (a valid one, or `*`).
+pub(super) fn read_entry<K>(
+    r: &mut Reader<'_>,
+    from_number: fn(u64) -> Option<K>,
+    unknown: &'static str,
+) -> Result<(K, String), &'static str> {
+    r.array_of(2).map_err(reason)?;
+    let kind = from_number(r.uint().map_err(reason)?).ok_or(unknown)?;
+    let id = r.text(MAX_ID_LEN).map_err(reason)?;
+    if id != WILDCARD {
+        check_id(id)?;
+    }
+    Ok((kind, id.to_owned()))
 }
