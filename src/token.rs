@@ -650,12 +650,7 @@ impl Token {
         limits: &codec::Limits,
     ) -> Result<Self, Error> {
         // Size first: an oversize input is rejected before it is copied.
-        if bytes.len() > limits.max_token_bytes {
-            return Err(Error::TokenTooLarge {
-                limit: "size",
-                max: limits.max_token_bytes,
-            });
-        }
+        limits.check_token_bytes(bytes.len())?;
         codec::decode(format, bytes.to_vec(), limits)
     }
 

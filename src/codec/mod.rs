@@ -120,21 +120,30 @@ impl Limits {
             .saturating_mul(4)
             .saturating_add(native::TEXT_PREFIX.len())
     }
+
+    /// `tokenTooLarge` (limit `size`): the token is over [`Limits::max_token_bytes`].
+    pub(crate) fn too_large(&self) -> Error {
+        Error::TokenTooLarge {
+            limit: "size",
+            max: self.max_token_bytes,
+        }
+    }
+
+    /// Fails with [`Limits::too_large`] when a binary form of `len` bytes is over
+    /// [`Limits::max_token_bytes`].
+    #[inline]
+    pub(crate) fn check_token_bytes(&self, len: usize) -> Result<(), Error> {
+        if len > self.max_token_bytes {
+            return Err(self.too_large());
+        }
+        Ok(())
+    }
 }
 
 /// Decodes a token's text form, detecting its format.
 pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
-    let too_large = || Error::TokenTooLarge {
-        limit: "size",
-        max: limits.max_token_bytes,
-    };
     // The longest text of any format first (Onedata's), then the native bound for the rest.
-    if text.len() > limits.max_text_len() {
-        return Err(too_large());
-    }
-    if text.is_empty() {
-        return Err(Error::bad("empty input"));
-    }
+    check_text_size(text, limits)?;
     if text.starts_with(onedata::TEXT_START) {
         return onedata::decode_text(text, limits).or_else(|e| v1_or(text, limits, e));
     }
@@ -142,7 +151,7 @@ pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
         return libmacaroons::decode_text(text, limits);
     }
     if text.len() > limits.max_native_text_len() {
-        return Err(too_large());
+        return Err(limits.too_large());
     }
     if let Some(body) = text.strip_prefix(native::TEXT_PREFIX) {
         let raw = URL_SAFE_NO_PAD
@@ -186,10 +195,7 @@ pub(crate) fn decode_macaroon_text(text: &str, limits: &Limits) -> Result<Token,
 
 fn check_text_size(text: &str, limits: &Limits) -> Result<(), Error> {
     if text.len() > limits.max_text_len() {
-        return Err(Error::TokenTooLarge {
-            limit: "size",
-            max: limits.max_token_bytes,
-        });
+        return Err(limits.too_large());
     }
     if text.is_empty() {
         return Err(Error::bad("empty input"));

@@ -39,12 +39,7 @@ pub(crate) fn looks_like_other_version(text: &str) -> bool {
 
 /// Decodes the binary envelope. `raw` is kept as the token's bytes.
 pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
-    if raw.len() > limits.max_token_bytes {
-        return Err(Error::TokenTooLarge {
-            limit: "size",
-            max: limits.max_token_bytes,
-        });
-    }
+    limits.check_token_bytes(raw.len())?;
     let (identifier, caveats, tag) = {
         let mut r = Reader::new(&raw);
         r.array_of(4)?;

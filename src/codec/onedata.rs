@@ -105,12 +105,7 @@ pub(crate) fn encode_text(raw: &[u8]) -> String {
 
 /// Decodes the binary form (the v1 packets). `raw` is kept as the token's bytes.
 pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
-    if raw.len() > limits.max_token_bytes {
-        return Err(Error::TokenTooLarge {
-            limit: "size",
-            max: limits.max_token_bytes,
-        });
-    }
+    limits.check_token_bytes(raw.len())?;
     let (identifier, caveats, tag) = {
         let mut packets = Packets::new(&raw);
         let mut expect = |key: &[u8], missing: &'static str| -> Result<Range<usize>, Error> {

@@ -32,12 +32,7 @@ pub(crate) fn starts_with_location(raw: &[u8]) -> bool {
 
 /// Decodes the packets. `raw` is kept as the token's bytes.
 pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
-    if raw.len() > limits.max_token_bytes {
-        return Err(Error::TokenTooLarge {
-            limit: "size",
-            max: limits.max_token_bytes,
-        });
-    }
+    limits.check_token_bytes(raw.len())?;
     let (identifier, caveats, spans, tag) = {
         let mut packets = Packets::new(&raw);
         let location = match packets.next()? {

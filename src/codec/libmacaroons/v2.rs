@@ -113,12 +113,7 @@ impl Fields<'_> {
 
 /// Decodes the binary form. `raw` is kept as the token's bytes.
 pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
-    if raw.len() > limits.max_token_bytes {
-        return Err(Error::TokenTooLarge {
-            limit: "size",
-            max: limits.max_token_bytes,
-        });
-    }
+    limits.check_token_bytes(raw.len())?;
     let (identifier, caveats, spans, tag) = {
         if raw.first() != Some(&VERSION) {
             return Err(Error::bad("not a V2 macaroon (first byte must be 2)"));
