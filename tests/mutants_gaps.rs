@@ -181,3 +181,35 @@ fn any_one_data_access_caveat_makes_access_restricted() {
         assert_eq!(access.allows_write(), !access.readonly, "{access:?}");
     }
 }
+
+/// An `ip` entry's prefix length must be 1 to 3 decimal digits without a leading zero ("bad
+/// prefix length"); a well-formed one beyond the family's width is "too long".
+#[test]
+fn ip_prefix_lengths_are_checked_for_form_then_width() {
+    use caveat_token::caveat::IpCaveat;
+    let bad = |reason| Error::BadValueCaveat {
+        key: "whitelist".into(),
+        reason,
+    };
+    for entry in [
+        "10.0.0.0/",
+        "10.0.0.0/1x",
+        "10.0.0.0/x",
+        "10.0.0.0/1234",
+        "10.0.0.0/08",
+    ] {
+        assert_eq!(
+            IpCaveat::parse_entry(entry).expect_err(entry),
+            bad("bad prefix length"),
+            "{entry}"
+        );
+    }
+    for entry in ["10.0.0.0/33", "10.0.0.0/999", "::/129"] {
+        assert_eq!(
+            IpCaveat::parse_entry(entry).expect_err(entry),
+            bad("prefix length too long"),
+            "{entry}"
+        );
+    }
+    assert!(IpCaveat::parse_entry("10.0.0.0/8").is_ok());
+}
