@@ -474,6 +474,17 @@ mod tests {
     }
 
     #[test]
+    fn tag_debug_shows_the_hex_and_wipe_zeroes_it() {
+        let mut t = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            format!("{t:?}"),
+            "Tag(5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843)"
+        );
+        t.wipe();
+        assert_eq!(t.as_bytes(), &[0u8; TAG_LEN]);
+    }
+
+    #[test]
     fn tag_ct_eq_rejects_other_lengths() {
         let t = Tag::from_bytes([7; 32]);
         assert!(t.ct_eq(&[7; 32]));

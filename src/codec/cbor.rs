@@ -335,6 +335,34 @@ mod tests {
     }
 
     #[test]
+    fn a_declared_length_past_the_input_is_truncation_whatever_the_limit() {
+        // Eight integers, then a byte string of 5 bytes of which 2 are present. Truncation is
+        // reported before the limit, and measured from the string's own position.
+        let mut input = vec![0u8; 8];
+        input.extend_from_slice(&[0x45, 1, 2]);
+        for max in [0, 2, 4, 5, 1 << 20] {
+            let mut r = Reader::new(&input);
+            for _ in 0..8 {
+                assert_eq!(r.uint().expect("uint"), 0);
+            }
+            assert_eq!(
+                r.bytes(max).expect_err("short"),
+                Error::bad("truncated"),
+                "{max}"
+            );
+            assert_eq!(r.position(), 8, "a failed read consumes nothing");
+        }
+        // The same string complete: too long for a limit of 4, fine for 5.
+        input.extend_from_slice(&[3, 4, 5]);
+        let mut r = Reader::new(&input[8..]);
+        assert_eq!(
+            r.bytes(4).expect_err("limit"),
+            Error::bad("string longer than allowed")
+        );
+        assert_eq!(r.bytes(5).expect("fits"), &[1, 2, 3, 4, 5]);
+    }
+
+    #[test]
     fn text_must_be_utf8() {
         let mut r = Reader::new(&[0x62, 0xc3, 0x28]);
         assert_eq!(
