@@ -1308,10 +1308,10 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     out
 }
 
-/// The contexts of the `verify_oracle` seeds: nothing known at `BASE_NOW - 32768`, and a
-/// request that satisfies the seed tokens' caveats (a minute after `BASE_NOW`, from 10.1.2.3,
-/// for `userJoinCluster`, action `read`).
-fn seed_contexts() -> [(&'static str, FuzzContext); 2] {
+/// The contexts of the `verify_oracle` seeds: nothing known at `BASE_NOW - 32768`; a request
+/// that satisfies the seed tokens' caveats (a minute after `BASE_NOW`, from 10.1.2.3, for
+/// `userJoinCluster`, action `read`); the same from `::ffff:10.1.2.3` with some leeway.
+fn seed_contexts() -> [(&'static str, FuzzContext); 3] {
     [
         (
             "bare",
@@ -1330,6 +1330,16 @@ fn seed_contexts() -> [(&'static str, FuzzContext); 2] {
                 ip: Some(FuzzIp::V4([10, 1, 2, 3])),
                 invite_type: Some(7),
                 leeway: FuzzLeeway::Zero,
+                action: Some(0),
+            },
+        ),
+        (
+            "mapped",
+            FuzzContext {
+                now: FuzzTime::Near(32_768 + 60),
+                ip: Some(FuzzIp::Mapped([10, 1, 2, 3])),
+                invite_type: Some(7),
+                leeway: FuzzLeeway::Small(30),
                 action: Some(0),
             },
         ),
