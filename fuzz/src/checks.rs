@@ -18,8 +18,8 @@ use std::sync::OnceLock;
 use arbitrary::{Arbitrary, Unstructured};
 use caveat_token::caveat::{AppCaveat, InviteTypeCaveat, IpCaveat};
 use caveat_token::{
-    Caveat, Context, Error, Identifier, InviteType, KeyRing, KeySource, Limits, Persistence,
-    RootKey, Subject, Token, TokenType, VerifiedToken, Verifier,
+    Caveat, Context, Error, Format, Identifier, InviteType, KeyRing, KeySource, Limits,
+    Persistence, RootKey, Subject, Token, TokenType, VerifiedToken, Verifier,
 };
 use hmac::{Hmac, KeyInit, Mac};
 use ipnet::IpNet;
@@ -343,23 +343,32 @@ fn caveat_parsers(s: &str) {
 /// What must hold of any token that decoded: its parts are views of its bytes, its identifier
 /// re-encodes to the identical bytes, each caveat that decodes re-encodes to its bytes.
 fn check_decoded(t: &Token) {
-    let raw = t.as_bytes();
-    assert!(raw.ends_with(t.tag().as_bytes()), "the tag ends the token");
     let id = t
         .untrusted_identifier()
         .expect("a decoded token's identifier parses");
-    // Minting with the parsed identifier writes the canonical encoding: it must be the same.
-    let reminted = Token::mint(key_a(), &id, &[]).expect("a decoded identifier is valid");
-    assert_eq!(
-        reminted.identifier_bytes(),
-        t.identifier_bytes(),
-        "identifier {id:?} re-encodes differently"
-    );
     assert_eq!(t.caveat_count(), t.caveat_bytes().len());
+    // The byte-level identities below are those of the native format; other formats (as they
+    // land) keep the text identity checked by the callers and the caveat round trips.
+    let native = t.format() == Format::Native;
+    if native {
+        assert!(
+            t.as_bytes().ends_with(t.tag().as_bytes()),
+            "the tag ends the token"
+        );
+        // Minting with the parsed identifier writes the canonical encoding: it must be the same.
+        let reminted = Token::mint(key_a(), &id, &[]).expect("a decoded identifier is valid");
+        assert_eq!(
+            reminted.identifier_bytes(),
+            t.identifier_bytes(),
+            "identifier {id:?} re-encodes differently"
+        );
+    }
     for (bytes, parsed) in t.caveat_bytes().zip(t.untrusted_caveats()) {
         match parsed {
             Ok(c) => {
-                assert_eq!(c.to_native(), bytes, "caveat {c:?} re-encodes differently");
+                if native {
+                    assert_eq!(c.to_native(), bytes, "caveat {c:?} re-encodes differently");
+                }
                 caveat_forms_roundtrip(&c);
             }
             Err(e) => assert_eq!(e.id(), "tokenCaveatUnknown", "{e}"),
@@ -428,8 +437,10 @@ fn decode_text(s: &str, limits: &Limits) {
                 "text decode re-encodes to the identical text"
             );
             check_decoded(&t);
-            let bin = Token::from_bytes(t.as_bytes(), limits).expect("its bytes decode");
-            assert_eq!(bin.as_bytes(), t.as_bytes());
+            if t.format() == Format::Native {
+                let bin = Token::from_bytes(t.as_bytes(), limits).expect("its bytes decode");
+                assert_eq!(bin.as_bytes(), t.as_bytes());
+            }
         }
         Err(e) => assert_decode_error(&e, "from_text"),
     }
