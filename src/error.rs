@@ -9,6 +9,34 @@ use std::fmt;
 
 use serde_json::{json, Map, Value};
 
+/// Where a caveat sits when a token is verified with discharges: in the token itself
+/// (`discharge: None`) or in one of the discharges (its position in the list supplied, from 0),
+/// and its position in that token's chain (from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CaveatRef {
+    /// `None` for the token being verified, `Some(i)` for the `i`-th discharge supplied.
+    pub discharge: Option<usize>,
+    /// Position of the caveat in that token's chain, from 0.
+    pub index: usize,
+}
+
+impl CaveatRef {
+    /// The JSON form: `{"discharge": null | i, "index": n}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        json!({"discharge": self.discharge, "index": self.index})
+    }
+}
+
+impl fmt::Display for CaveatRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.discharge {
+            None => write!(f, "caveat #{} of the token", self.index),
+            Some(d) => write!(f, "caveat #{} of discharge #{d}", self.index),
+        }
+    }
+}
+
 /// Everything that can go wrong when decoding, minting or verifying a token.
 ///
 /// Match on [`Error::id`] rather than on the variants when crossing a process boundary: the ids
@@ -23,7 +51,7 @@ pub enum Error {
     },
     /// The input exceeds a decoding limit before it was decoded (id `tokenTooLarge`).
     TokenTooLarge {
-        /// Which limit: `"size"`, `"caveats"` or `"caveatSize"`.
+        /// Which limit: `"size"`, `"caveats"`, `"caveatSize"` or `"identifierSize"`.
         limit: &'static str,
         /// The configured maximum.
         max: usize,
@@ -100,6 +128,77 @@ pub enum Error {
         /// The type the token has, in its JSON form.
         received: Value,
     },
+    /// A third-party caveat has no discharge among those supplied (id `dischargeMissing`).
+    DischargeMissing {
+        /// The caveat.
+        caveat: CaveatRef,
+        /// Its caveat id (text, or hex when it is not printable UTF-8).
+        cid: String,
+    },
+    /// Two supplied discharges have the same identifier, so a caveat would have more than one
+    /// (id `dischargeAmbiguous`).
+    DischargeAmbiguous {
+        /// The shared identifier (text, or hex).
+        identifier: String,
+        /// The positions of the first two discharges that share it.
+        discharges: [usize; 2],
+    },
+    /// A discharge would discharge a second caveat: each is used exactly once (id
+    /// `dischargeReused`).
+    DischargeReused {
+        /// The discharge, by its position in the list supplied.
+        discharge: usize,
+        /// The second caveat that asks for it.
+        caveat: CaveatRef,
+    },
+    /// A discharge is needed, directly or through other discharges, by one of its own caveats
+    /// (id `dischargeCycle`).
+    DischargeCycle {
+        /// The discharge, by its position in the list supplied.
+        discharge: usize,
+        /// The caveat that asks for it again.
+        caveat: CaveatRef,
+    },
+    /// Discharges nest deeper than the verifier allows (id `dischargeTooDeep`).
+    DischargeTooDeep {
+        /// The deepest nesting allowed (a discharge of the token itself is at depth 1).
+        max: usize,
+        /// The caveat whose discharge would be too deep.
+        caveat: CaveatRef,
+    },
+    /// A discharge carries its own chain's tag, not bound to the token it is used with: it was
+    /// not prepared for the request (id `dischargeUnbound`).
+    DischargeUnbound {
+        /// The discharge, by its position in the list supplied.
+        discharge: usize,
+    },
+    /// A discharge's signature does not verify under the caveat key: it was tampered with,
+    /// minted with another key, or bound to another token (id `dischargeInvalid`).
+    DischargeInvalid {
+        /// The discharge, by its position in the list supplied.
+        discharge: usize,
+    },
+    /// A supplied discharge discharges no caveat (id `dischargeUnused`).
+    DischargeUnused {
+        /// The discharge, by its position in the list supplied.
+        discharge: usize,
+        /// Its identifier (text, or hex).
+        identifier: String,
+    },
+    /// A third-party caveat's verification id does not open under the chain: its caveat key
+    /// cannot be recovered (id `thirdPartyCaveatInvalid`).
+    ThirdPartyCaveatInvalid {
+        /// The caveat.
+        caveat: CaveatRef,
+    },
+    /// Any error found in a discharge rather than in the token itself: same id and details as
+    /// `error`, plus `discharge` (its position in the list supplied).
+    InDischarge {
+        /// The discharge, by its position in the list supplied.
+        discharge: usize,
+        /// What is wrong with it.
+        error: Box<Error>,
+    },
 }
 
 impl Error {
@@ -122,6 +221,16 @@ impl Error {
             Self::NotAnAccessToken { .. } => "notAnAccessToken",
             Self::NotAnIdentityToken { .. } => "notAnIdentityToken",
             Self::NotAnInviteToken { .. } => "notAnInviteToken",
+            Self::DischargeMissing { .. } => "dischargeMissing",
+            Self::DischargeAmbiguous { .. } => "dischargeAmbiguous",
+            Self::DischargeReused { .. } => "dischargeReused",
+            Self::DischargeCycle { .. } => "dischargeCycle",
+            Self::DischargeTooDeep { .. } => "dischargeTooDeep",
+            Self::DischargeUnbound { .. } => "dischargeUnbound",
+            Self::DischargeInvalid { .. } => "dischargeInvalid",
+            Self::DischargeUnused { .. } => "dischargeUnused",
+            Self::ThirdPartyCaveatInvalid { .. } => "thirdPartyCaveatInvalid",
+            Self::InDischarge { error, .. } => error.id(),
         }
     }
 
@@ -172,6 +281,45 @@ impl Error {
             } => {
                 d.insert("expectedInviteType".into(), json!(expected_invite_type));
                 d.insert("received".into(), received.clone());
+            }
+            Self::DischargeMissing { caveat, cid } => {
+                d.insert("caveat".into(), caveat.to_json());
+                d.insert("cid".into(), json!(cid));
+            }
+            Self::DischargeAmbiguous {
+                identifier,
+                discharges,
+            } => {
+                d.insert("identifier".into(), json!(identifier));
+                d.insert("discharges".into(), json!(discharges));
+            }
+            Self::DischargeReused { discharge, caveat }
+            | Self::DischargeCycle { discharge, caveat } => {
+                d.insert("discharge".into(), json!(discharge));
+                d.insert("caveat".into(), caveat.to_json());
+            }
+            Self::DischargeTooDeep { max, caveat } => {
+                d.insert("max".into(), json!(max));
+                d.insert("caveat".into(), caveat.to_json());
+            }
+            Self::DischargeUnbound { discharge } | Self::DischargeInvalid { discharge } => {
+                d.insert("discharge".into(), json!(discharge));
+            }
+            Self::DischargeUnused {
+                discharge,
+                identifier,
+            } => {
+                d.insert("discharge".into(), json!(discharge));
+                d.insert("identifier".into(), json!(identifier));
+            }
+            Self::ThirdPartyCaveatInvalid { caveat } => {
+                d.insert("caveat".into(), caveat.to_json());
+            }
+            Self::InDischarge { discharge, error } => {
+                if let Value::Object(inner) = error.details() {
+                    d = inner;
+                }
+                d.insert("discharge".into(), json!(discharge));
             }
         }
         Value::Object(d)
@@ -268,6 +416,48 @@ impl fmt::Display for Error {
                     "Received token is not an invite token (received: {received})."
                 ),
             },
+            Self::DischargeMissing { caveat, cid } => {
+                write!(f, "No discharge for third-party {caveat} (cid {cid}).")
+            }
+            Self::DischargeAmbiguous {
+                identifier,
+                discharges: [a, b],
+            } => write!(
+                f,
+                "Discharges #{a} and #{b} have the same identifier ({identifier})."
+            ),
+            Self::DischargeReused { discharge, caveat } => write!(
+                f,
+                "Discharge #{discharge} is used twice (again by {caveat})."
+            ),
+            Self::DischargeCycle { discharge, caveat } => write!(
+                f,
+                "Discharge #{discharge} is needed by its own {caveat} (a cycle)."
+            ),
+            Self::DischargeTooDeep { max, caveat } => {
+                write!(f, "Discharges nest deeper than {max} levels at {caveat}.")
+            }
+            Self::DischargeUnbound { discharge } => write!(
+                f,
+                "Discharge #{discharge} is not bound to the token it is used with."
+            ),
+            Self::DischargeInvalid { discharge } => {
+                write!(f, "Discharge #{discharge} is not valid.")
+            }
+            Self::DischargeUnused {
+                discharge,
+                identifier,
+            } => write!(
+                f,
+                "Discharge #{discharge} ({identifier}) discharges no caveat."
+            ),
+            Self::ThirdPartyCaveatInvalid { caveat } => write!(
+                f,
+                "Third-party {caveat} has a verification id that does not open."
+            ),
+            Self::InDischarge { discharge, error } => {
+                write!(f, "In discharge #{discharge}: {error}")
+            }
         }
     }
 }
@@ -291,4 +481,13 @@ pub const ERROR_IDS: &[&str] = &[
     "notAnAccessToken",
     "notAnIdentityToken",
     "notAnInviteToken",
+    "dischargeMissing",
+    "dischargeAmbiguous",
+    "dischargeReused",
+    "dischargeCycle",
+    "dischargeTooDeep",
+    "dischargeUnbound",
+    "dischargeInvalid",
+    "dischargeUnused",
+    "thirdPartyCaveatInvalid",
 ];

@@ -1,10 +1,12 @@
 //! Root keys and where a verifier finds them.
 //!
-//! A [`RootKey`] keeps only what the chain needs (the derived key and its ready HMAC state). It
-//! never prints, has no `==` (use [`RootKey::ct_eq`]) and is wiped on drop.
+//! A [`RootKey`] keeps only what the chain needs (the derived key and its ready HMAC state) and a
+//! one-way fingerprint by which the verification cache recognizes it. It never prints, has no
+//! `==` (use [`RootKey::ct_eq`]) and is wiped on drop.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
@@ -17,6 +19,32 @@ use crate::error::Error;
 pub struct RootKey {
     derived: Tag,
     state: RootState,
+    fingerprint: Fingerprint,
+}
+
+/// The public HMAC key under which a root key's [`Fingerprint`] is computed.
+const FINGERPRINT_LABEL: &[u8] = b"caveat-token root key fingerprint v1";
+
+/// A one-way name for a root key, `HMAC(key = FINGERPRINT_LABEL, msg = derived key)`: two keys
+/// have the same fingerprint exactly when they are the same key (up to SHA-256 collisions), and a
+/// fingerprint reveals nothing about the key. The derived key is the message, never the HMAC key,
+/// so a fingerprint is not a chain tag (`HMAC(derived key, m)` would be a valid signature over
+/// the identifier `m`). The verification cache remembers which key verified a token by its
+/// fingerprint, so it holds no copies of secrets. No `==`: compare with [`Fingerprint::ct_eq`].
+#[derive(Clone)]
+pub(crate) struct Fingerprint([u8; chain::TAG_LEN]);
+
+impl Fingerprint {
+    /// Equality without data-dependent branches: every byte pair is combined, then tested once.
+    /// (A fingerprint is not secret, but the cache compares it on every hit, and `subtle`'s
+    /// byte-by-byte barrier would cost more than the rest of the key check.)
+    pub(crate) fn ct_eq(&self, other: &Self) -> bool {
+        self.0
+            .iter()
+            .zip(other.0.iter())
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
+    }
 }
 
 impl RootKey {
@@ -32,7 +60,13 @@ impl RootKey {
         }
         let derived = chain::derive_key(secret);
         let state = RootState::new(&derived);
-        Ok(Self { derived, state })
+        let fingerprint =
+            Fingerprint(*chain::hmac_sha256(FINGERPRINT_LABEL, derived.as_bytes()).as_bytes());
+        Ok(Self {
+            derived,
+            state,
+            fingerprint,
+        })
     }
 
     /// A root key from hex (as `caveat keygen` prints it).
@@ -61,11 +95,15 @@ impl RootKey {
     pub(crate) fn state(&self) -> &RootState {
         &self.state
     }
+
+    pub(crate) fn fingerprint(&self) -> &Fingerprint {
+        &self.fingerprint
+    }
 }
 
 impl Drop for RootKey {
     fn drop(&mut self) {
-        // The HMAC state zeroizes itself (hmac's `zeroize` feature); wipe the derived key here.
+        // The HMAC midstates wipe themselves when dropped; wipe the derived key here.
         self.derived.wipe();
     }
 }
@@ -94,7 +132,7 @@ impl KeySource for RootKey {
 #[derive(Default, Clone)]
 pub struct KeyRing {
     default: Option<RootKey>,
-    by_id: HashMap<String, RootKey>,
+    by_id: NameMap<RootKey>,
 }
 
 impl KeyRing {
@@ -143,6 +181,52 @@ impl KeySource for KeyRing {
     }
 }
 
+/// A map from names (key ids, predicate names) to what the service registered under them.
+///
+/// Such maps are filled by the service, never by token data; tokens only look names up. A lookup
+/// cannot grow a map or lengthen a bucket, so a hash an attacker can predict costs nothing but a
+/// few extra comparisons, and the random-keyed SipHash of `HashMap` (about 20 ns for a short name,
+/// paid once per key lookup and once per application caveat) buys nothing here.
+pub(crate) type NameMap<V> = HashMap<String, V, BuildHasherDefault<NameHasher>>;
+
+/// A fast multiplicative hash for short names (the word-at-a-time scheme of rustc's `FxHasher`).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct NameHasher(u64);
+
+impl NameHasher {
+    /// An odd constant with well-mixed bits (from `FxHasher`).
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +255,18 @@ mod tests {
         let b = RootKey::from_bytes(b"b").expect("key");
         assert!(a.ct_eq(&a2));
         assert!(!a.ct_eq(&b));
+    }
+
+    #[test]
+    fn fingerprints_tell_keys_apart_and_reveal_neither() {
+        let a = RootKey::from_bytes(b"a").expect("key");
+        let a2 = RootKey::from_hex("61").expect("key");
+        let b = RootKey::from_bytes(b"b").expect("key");
+        assert!(a.fingerprint().ct_eq(a2.fingerprint()));
+        assert!(!a.fingerprint().ct_eq(b.fingerprint()));
+        // Neither the derived key nor a chain tag under it.
+        assert!(!a.derived.ct_eq(&a.fingerprint().0));
+        assert!(!chain::start(&a, FINGERPRINT_LABEL).ct_eq(&a.fingerprint().0));
     }
 
     #[test]

@@ -2,17 +2,26 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod caveat;
 pub mod chain;
 pub mod codec;
+pub mod discharge;
 pub mod error;
+pub mod geo;
+pub mod issuance;
 pub mod key;
+pub mod membership;
+pub mod revocation;
+pub mod third_party;
 pub mod token;
 pub mod verify;
 
 pub use caveat::Caveat;
 pub use codec::{Format, Limits};
+pub use discharge::{Verified, VerifiedMacaroon};
 pub use error::Error;
+pub use issuance::{Exchange, IssuancePolicy};
 pub use key::{KeyRing, KeySource, RootKey};
 pub use token::{Identifier, InviteType, Persistence, Subject, Token, TokenType};
-pub use verify::{Context, VerifiedToken, Verifier};
+pub use verify::{Context, Expect, VerifiedToken, Verifier};

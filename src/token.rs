@@ -15,6 +15,7 @@ use crate::chain::{self, Tag};
 use crate::codec::{self, Format};
 use crate::error::Error;
 use crate::key::RootKey;
+use crate::third_party::{self, ThirdPartyCaveat, NONCE_LEN};
 
 /// Longest id, session, target or key id accepted, in bytes.
 pub const MAX_ID_LEN: usize = 255;
@@ -296,9 +297,11 @@ pub enum Persistence {
 /// A token's identifier: the part the root key signs first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identifier<'a> {
-    /// The issuer (a domain). In the native format it is covered by the tag.
+    /// The issuer (a domain). In the native format it is covered by the tag; in the Onedata
+    /// format it is not (libmacaroons never MACs the location), so do not trust it there.
     pub location: Cow<'a, str>,
-    /// Which root key signed the token, for rotation; `None` for the default key.
+    /// Which root key signed the token, for rotation; `None` for the default key. The Onedata
+    /// format has no place for it (always `None`).
     pub key_id: Option<Cow<'a, str>>,
     /// The token's own id (what named revocation refers to).
     pub token_id: Cow<'a, str>,
@@ -407,14 +410,24 @@ pub(crate) fn check_location(s: &str) -> Result<(), &'static str> {
 ///
 /// Nothing read from a `Token` is trusted until a verifier checked it. Anyone holding a token can
 /// [`attenuate`](Token::attenuate) it; nobody can remove, reorder or truncate its caveats.
+///
+/// In the native and Onedata formats the identifier is a structured [`Identifier`]; in
+/// libmacaroons' formats ([`Format::MACAROON`]) it is opaque bytes
+/// ([`Token::identifier_bytes`]). A caveat is first-party (a condition, checked when the token
+/// is cleared) or third-party (discharged by another token, see [`crate::third_party`]).
 #[derive(Clone)]
 pub struct Token {
     pub(crate) format: Format,
-    /// The token's bytes in its format's binary form, exactly as received or minted.
+    /// The token's bytes in its format's binary form, exactly as received or minted (for V2J,
+    /// the V2 binary form of its fields).
     pub(crate) raw: Vec<u8>,
     pub(crate) identifier: Range<usize>,
+    /// Each caveat's bytes, as MACed: a first-party caveat's encoding or predicate; a
+    /// third-party caveat's id (libmacaroons formats) or whole encoding (native).
     pub(crate) caveats: Vec<Range<usize>>,
     pub(crate) tag: Range<usize>,
+    /// The third-party caveats, by caveat position, in chain order.
+    pub(crate) third_party: Vec<third_party::Span>,
 }
 
 impl std::fmt::Debug for Token {
@@ -437,10 +450,25 @@ impl Token {
         identifier: &Identifier<'_>,
         caveats: &[Caveat],
     ) -> Result<Self, Error> {
+        Self::mint_as(Format::Native, key, identifier, caveats)
+    }
+
+    /// Mints a token in `format`: signs `identifier` with `key`, then appends `caveats` in
+    /// order. For [`Format::Onedata`] the key is Onedata's secret as bytes
+    /// (`RootKey::from_bytes(secret.as_bytes())`).
+    ///
+    /// # Errors
+    /// `badValueIdentifier` when a field breaks the rules of SPEC.md (or, for Onedata, names a
+    /// key id, which that format cannot carry); `badValueCaveat` when a caveat cannot be
+    /// written in the format.
+    pub fn mint_as(
+        format: Format,
+        key: &RootKey,
+        identifier: &Identifier<'_>,
+        caveats: &[Caveat],
+    ) -> Result<Self, Error> {
         identifier.validate()?;
-        let id_bytes = codec::native::encode_identifier(identifier);
-        let tag = chain::start(key, &id_bytes);
-        let mut token = codec::native::assemble(&id_bytes, &[], &tag);
+        let mut token = codec::start(format, key, identifier)?;
         for c in caveats {
             token = token.attenuate(c)?;
         }
@@ -453,17 +481,137 @@ impl Token {
     /// `badValueCaveat` when the caveat cannot be written in this token's format.
     pub fn attenuate(&self, caveat: &Caveat) -> Result<Self, Error> {
         let bytes = codec::encode_caveat(self.format, caveat)?;
-        Ok(self.attenuate_raw(&bytes))
+        self.attenuate_raw(&bytes)
     }
 
-    /// Appends caveat bytes as they are (for caveat kinds this crate does not model).
-    #[must_use]
-    pub fn attenuate_raw(&self, caveat_bytes: &[u8]) -> Self {
+    /// Appends caveat bytes as they are (for caveat kinds this crate does not model; in the
+    /// libmacaroons formats, any predicate, e.g. `account = 3735928559`).
+    ///
+    /// # Errors
+    /// `badValueCaveat` when the bytes cannot be carried by this token's format as a
+    /// first-party caveat: an Onedata or V1 packet holds at most 65,535 bytes; a libmacaroons
+    /// caveat is not empty; a native third-party caveat is added with
+    /// [`Token::attenuate_third_party`].
+    pub fn attenuate_raw(&self, caveat_bytes: &[u8]) -> Result<Self, Error> {
+        if self.format.is_macaroon() && caveat_bytes.is_empty() {
+            return Err(Error::bad_caveat("caveat", "empty predicate"));
+        }
+        if self.format == Format::Native && third_party::is_native(caveat_bytes) {
+            return Err(Error::bad_caveat(
+                "caveat",
+                "a third-party caveat (kind 15): use attenuate_third_party",
+            ));
+        }
         let tag = chain::step(&self.tag(), caveat_bytes);
         codec::reassemble(self, caveat_bytes, &tag)
     }
 
-    /// Decodes a token from its text form, detecting the format.
+    /// Mints a token in one of libmacaroons' formats ([`Format::MACAROON`]), whose identifier
+    /// is opaque bytes: signs `identifier` with `key`, then appends `caveats` (as their text
+    /// forms) in order. The location is not covered by the tag. A discharge for a third-party
+    /// caveat is minted so, with the caveat root key and the caveat id as identifier.
+    ///
+    /// # Errors
+    /// `badValueIdentifier` when `format` is not a libmacaroons format, or the identifier is
+    /// empty, or (V1) the identifier or location does not fit a packet; `badValueCaveat` as
+    /// [`Token::attenuate`].
+    pub fn mint_macaroon(
+        format: Format,
+        key: &RootKey,
+        location: &str,
+        identifier: &[u8],
+        caveats: &[Caveat],
+    ) -> Result<Self, Error> {
+        if !format.is_macaroon() {
+            return Err(Error::BadValueIdentifier {
+                key: "identifier",
+                reason: "opaque identifiers exist only in the libmacaroons formats",
+            });
+        }
+        if identifier.is_empty() {
+            return Err(Error::BadValueIdentifier {
+                key: "identifier",
+                reason: "must not be empty",
+            });
+        }
+        let tag = chain::start(key, identifier);
+        let mut token =
+            codec::libmacaroons::assemble(format, location.as_bytes(), identifier, &[], &tag)?;
+        for c in caveats {
+            token = token.attenuate(c)?;
+        }
+        Ok(token)
+    }
+
+    /// Appends a third-party caveat: the holder of the caveat root key `caveat_key` (the third
+    /// party, who learns it from `cid` or shares it beforehand) must discharge it. The key is
+    /// sealed under the current tag with `nonce` into the verification id; `nonce` MUST be
+    /// fresh random bytes for every caveat (the library takes it as a parameter and reads no
+    /// randomness itself).
+    ///
+    /// # Errors
+    /// `badValueKey` for an empty caveat key; `badValueCaveat` for an empty `cid`, in the
+    /// Onedata format (which has no third-party caveats), or when a V1 packet would be too
+    /// long.
+    pub fn attenuate_third_party(
+        &self,
+        location: &str,
+        caveat_key: &[u8],
+        cid: &[u8],
+        nonce: &[u8; NONCE_LEN],
+    ) -> Result<Self, Error> {
+        if caveat_key.is_empty() {
+            return Err(Error::BadValueKey {
+                reason: "empty key",
+            });
+        }
+        if cid.is_empty() {
+            return Err(Error::bad_caveat("cid", "must not be empty"));
+        }
+        let tag = self.tag();
+        let mut chain_key = chain::derive_key(caveat_key);
+        let vid = third_party::seal(&tag, nonce, &chain_key);
+        chain_key.wipe();
+        let vid = vid?;
+        match self.format {
+            Format::Onedata => Err(Error::bad_caveat(
+                "caveat",
+                "the Onedata format has no third-party caveats",
+            )),
+            Format::Native => {
+                let bytes = third_party::encode_native(cid, &vid, location);
+                let next = third_party::step(&tag, &vid, &bytes);
+                codec::reassemble(self, &bytes, &next)
+            }
+            Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => {
+                let next = third_party::step(&tag, &vid, cid);
+                codec::libmacaroons::append(
+                    self,
+                    codec::libmacaroons::Parts {
+                        cid,
+                        vid: Some(&vid),
+                        location: location.as_bytes(),
+                    },
+                    &next,
+                )
+            }
+        }
+    }
+
+    /// This token (a discharge) bound to `token`, the token it is sent with:
+    /// its tag becomes `HMAC(Z, HMAC(Z, token_tag) || HMAC(Z, tag))` (pymacaroons'
+    /// `prepare_for_request`). Bind every discharge, nested ones too, to the top-level token.
+    #[must_use]
+    pub fn bind_to(&self, token: &Token) -> Token {
+        let bound = third_party::bind(&token.tag(), &self.tag());
+        let mut out = self.clone();
+        out.raw[out.tag.clone()].copy_from_slice(bound.as_bytes());
+        out
+    }
+
+    /// Decodes a token from its text form, detecting the format: `cvt1_` native, `{` V2J, `Ag`
+    /// V2, `MDA` Onedata, else V1 (a text is never both an Onedata token and a V1 macaroon; see
+    /// SPEC.md §11).
     ///
     /// # Errors
     /// `tokenTooLarge` before decoding when the text exceeds the limits, `badToken` when it is
@@ -472,21 +620,55 @@ impl Token {
         codec::decode_text(text, limits)
     }
 
+    /// Decodes the text form of a token in one of libmacaroons' formats, detecting which: `{`
+    /// is V2J; otherwise base64 (either alphabet, padded or not) whose first byte is 2 (V2) or
+    /// a hex digit (V1). [`Token::from_text`] reads these formats too; this one reports V1's
+    /// error for a malformed text starting with `MDA` rather than Onedata's.
+    ///
+    /// # Errors
+    /// As [`Token::from_text`].
+    pub fn from_macaroon_text(text: &str, limits: &codec::Limits) -> Result<Self, Error> {
+        codec::decode_macaroon_text(text, limits)
+    }
+
     /// Decodes a native token from its binary form.
     ///
     /// # Errors
     /// As [`Token::from_text`].
     pub fn from_bytes(bytes: &[u8], limits: &codec::Limits) -> Result<Self, Error> {
-        codec::native::decode(bytes.to_vec(), limits)
+        Self::from_bytes_as(Format::Native, bytes, limits)
     }
 
-    /// The text form (native: `cvt1_` then base64url without padding).
+    /// Decodes a token of `format` from its binary form (for Onedata and V1: the packets,
+    /// before base64 and escaping; for V2 and V2J: the V2 binary form).
+    ///
+    /// # Errors
+    /// As [`Token::from_text`].
+    pub fn from_bytes_as(
+        format: Format,
+        bytes: &[u8],
+        limits: &codec::Limits,
+    ) -> Result<Self, Error> {
+        // Size first: an oversize input is rejected before it is copied.
+        if bytes.len() > limits.max_token_bytes {
+            return Err(Error::TokenTooLarge {
+                limit: "size",
+                max: limits.max_token_bytes,
+            });
+        }
+        codec::decode(format, bytes.to_vec(), limits)
+    }
+
+    /// The text form (native: `cvt1_` then base64url without padding; Onedata: base64url
+    /// without padding, then Onedata's escape; V1 and V2: base64url without padding; V2J:
+    /// JSON).
     #[must_use]
     pub fn to_text(&self) -> String {
         codec::encode_text(self)
     }
 
-    /// The binary form, exactly the bytes the token was decoded from or minted as.
+    /// The binary form, exactly the bytes the token was decoded from or minted as (for
+    /// Onedata and V1: the packets; for V2J: the V2 binary form of its fields).
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
         &self.raw
@@ -510,9 +692,41 @@ impl Token {
         &self.raw[self.identifier.clone()]
     }
 
-    /// Each caveat's bytes exactly as MACed, in chain order.
+    /// Each caveat's bytes exactly as MACed, in chain order (for a third-party caveat in a
+    /// libmacaroons format, its caveat id; see [`Token::untrusted_third_party_caveats`]).
     pub fn caveat_bytes(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
         self.caveats.iter().map(|r| &self.raw[r.clone()])
+    }
+
+    /// The third-party caveats, in chain order, NOT verified.
+    pub fn untrusted_third_party_caveats(
+        &self,
+    ) -> impl ExactSizeIterator<Item = ThirdPartyCaveat<'_>> + '_ {
+        self.third_party.iter().map(|span| ThirdPartyCaveat {
+            index: span.index,
+            cid: &self.raw[span.cid.clone()],
+            vid: &self.raw[span.vid.clone()],
+            location: span
+                .location
+                .as_ref()
+                .map_or(&[][..], |l| &self.raw[l.clone()]),
+        })
+    }
+
+    /// Whether the caveat at `index` is a third-party caveat.
+    #[must_use]
+    pub fn is_third_party(&self, index: usize) -> bool {
+        self.third_party
+            .binary_search_by_key(&index, |s| s.index)
+            .is_ok()
+    }
+
+    /// The location of an Onedata or libmacaroons-format token, which is NOT covered by the tag
+    /// (anyone can change it); `None` for a native token, whose location is part of its
+    /// identifier. Locations are UTF-8 in every format.
+    #[must_use]
+    pub fn untrusted_location(&self) -> Option<&str> {
+        codec::untrusted_location(self).map(|l| std::str::from_utf8(l).unwrap_or_default())
     }
 
     /// Number of caveats.
@@ -524,16 +738,27 @@ impl Token {
     /// The identifier, parsed but NOT verified.
     ///
     /// # Errors
-    /// `badToken` (cannot happen for a token that decoded, which checked it).
+    /// `badToken` for a token in a libmacaroons format, whose identifier is opaque (see
+    /// [`Token::identifier_bytes`]); cannot happen for other tokens that decoded, which checked
+    /// it.
     pub fn untrusted_identifier(&self) -> Result<Identifier<'_>, Error> {
-        codec::decode_identifier(self.format, self.identifier_bytes())
+        codec::decode_identifier(self)
     }
 
-    /// The caveats, parsed but NOT verified; one result per caveat.
+    /// The caveats, parsed but NOT verified; one result per caveat. A third-party caveat, and
+    /// a libmacaroons predicate that is not the canonical text of a typed caveat, give
+    /// `tokenCaveatUnknown`.
     pub fn untrusted_caveats(&self) -> impl Iterator<Item = Result<Caveat, Error>> + '_ {
         let format = self.format;
-        self.caveat_bytes()
-            .enumerate()
-            .map(move |(i, b)| codec::decode_caveat(format, i, b))
+        self.caveat_bytes().enumerate().map(move |(i, b)| {
+            if self.is_third_party(i) {
+                // A libmacaroons caveat id may read as a predicate; it is not one.
+                return Err(Error::TokenCaveatUnknown {
+                    index: i,
+                    caveat: codec::display_bytes(b),
+                });
+            }
+            codec::decode_caveat(format, i, b)
+        })
     }
 }

@@ -1,18 +1,91 @@
 //! Verification, then clearing: the verifier recomputes the whole HMAC chain under the root key
-//! and compares tags in constant time (verification); only then does it check each caveat against
-//! the request [`Context`] (clearing). A forged token never reaches a caveat check.
+//! and compares tags in constant time (verification); only then does it check what the token is
+//! for, whether it was revoked, and each caveat against the request [`Context`] (clearing). A
+//! forged token never reaches any of those checks.
+//!
+//! Order: signature → token type ([`Expect`]) → revocation ([`crate::revocation`]) → caveats,
+//! each of which must be allowed for the token's type and hold.
 
-use std::collections::HashMap;
+use std::cell::OnceCell;
+use std::collections::HashSet;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::caveat::Caveat;
+use crate::caveat::{
+    kind, Caveat, DataObjectIdCaveat, DataPathCaveat, Gri, Interface, Operation, Service,
+    ServiceKind,
+};
 use crate::chain;
-use crate::codec::Limits;
+use crate::codec::native::{self, CaveatView};
+use crate::codec::{self, Format, Limits};
 use crate::error::Error;
-use crate::key::KeySource;
-use crate::token::{Identifier, InviteType, Token};
+use crate::geo::GeoSource;
+use crate::key::{KeySource, NameMap};
+use crate::membership::GroupMembership;
+use crate::revocation::{self, GenerationSource, RevocationSource};
+use crate::token::{Identifier, InviteType, Subject, Token, TokenType};
+
+/// What kind of token a request expects. A token of another kind is refused with
+/// `notAnAccessToken`, `notAnIdentityToken` or `notAnInviteToken`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Expect {
+    /// An access token (with or without a session).
+    Access,
+    /// An identity token.
+    Identity,
+    /// An invite token; of this invite type if one is given.
+    Invite(Option<InviteType>),
+}
+
+impl Expect {
+    /// Parses the CLI form: `access`, `identity`, `invite` or `invite:<inviteType>`.
+    ///
+    /// # Errors
+    /// `badValueTokenType`, or `badValueInviteType` for an unknown invite type.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        match text {
+            "access" => Ok(Self::Access),
+            "identity" => Ok(Self::Identity),
+            "invite" => Ok(Self::Invite(None)),
+            _ => match text.strip_prefix("invite:") {
+                Some(name) => Ok(Self::Invite(Some(InviteType::parse(name)?))),
+                None => Err(Error::BadValueTokenType {
+                    reason: "expected access, identity, invite or invite:<inviteType>",
+                }),
+            },
+        }
+    }
+
+    /// Checks a token type against the expectation.
+    ///
+    /// # Errors
+    /// `notAnAccessToken`, `notAnIdentityToken` or `notAnInviteToken` (with
+    /// `expectedInviteType`), each with the type received in its JSON form.
+    pub fn check(self, token_type: &TokenType<'_>) -> Result<(), Error> {
+        match (self, token_type) {
+            (Self::Access, TokenType::Access { .. }) | (Self::Identity, TokenType::Identity) => {
+                Ok(())
+            }
+            (Self::Invite(None), TokenType::Invite { .. }) => Ok(()),
+            (Self::Invite(Some(want)), TokenType::Invite { invite_type, .. })
+                if want == *invite_type =>
+            {
+                Ok(())
+            }
+            (Self::Access, other) => Err(Error::NotAnAccessToken {
+                received: other.to_json(),
+            }),
+            (Self::Identity, other) => Err(Error::NotAnIdentityToken {
+                received: other.to_json(),
+            }),
+            (Self::Invite(want), other) => Err(Error::NotAnInviteToken {
+                expected_invite_type: want.map(|t| t.name().to_owned()),
+                received: other.to_json(),
+            }),
+        }
+    }
+}
 
 /// What the request brings: the time, the client address, what it asks for. The library never
 /// reads a clock or a socket; the caller fills this in.
@@ -22,10 +95,19 @@ pub struct Context {
     pub now: u64,
     /// The client's address, if known. Caveats that need it fail closed without it.
     pub ip: Option<IpAddr>,
-    /// The invite type the request asks to use, if any.
+    /// The invite type the request asks to use, if any (when `None`, an
+    /// [`Expect::Invite`] with a type stands for it).
     pub invite_type: Option<InviteType>,
     /// Application attributes (e.g. `("example.com/action", "read")`) for registered predicates.
     pub attributes: Vec<(String, String)>,
+    /// The kind of token the request expects; `None` accepts any kind.
+    pub expect: Option<Expect>,
+    /// The interface the request came through, for `interface` caveats.
+    pub interface: Option<Interface>,
+    /// The service the token is used in (authenticated by the caller), for `service` caveats.
+    pub service: Option<Service>,
+    /// Who consumes the token (authenticated by the caller), for `consumer` caveats.
+    pub consumer: Option<Subject<'static>>,
 }
 
 impl Context {
@@ -59,6 +141,43 @@ impl Context {
         self
     }
 
+    /// Sets the kind of token expected.
+    #[must_use]
+    pub fn expecting(mut self, expect: Expect) -> Self {
+        self.expect = Some(expect);
+        self
+    }
+
+    /// Sets the interface the request came through.
+    #[must_use]
+    pub fn with_interface(mut self, interface: Interface) -> Self {
+        self.interface = Some(interface);
+        self
+    }
+
+    /// Sets the service the token is used in.
+    #[must_use]
+    pub fn with_service(mut self, service: Service) -> Self {
+        self.service = Some(service);
+        self
+    }
+
+    /// Sets the consumer of the token.
+    #[must_use]
+    pub fn with_consumer(mut self, consumer: Subject<'_>) -> Self {
+        self.consumer = Some(consumer.into_owned());
+        self
+    }
+
+    /// The invite type the request asks for: the explicit one, else the expected one.
+    #[must_use]
+    pub fn requested_invite_type(&self) -> Option<InviteType> {
+        self.invite_type.or(match self.expect {
+            Some(Expect::Invite(t)) => t,
+            _ => None,
+        })
+    }
+
     /// The first attribute named `name`.
     #[must_use]
     pub fn attribute(&self, name: &str) -> Option<&str> {
@@ -72,12 +191,20 @@ impl Context {
 /// A predicate for an application caveat: given the caveat's value and the request, does it hold?
 pub type Predicate = Arc<dyn Fn(&str, &Context) -> bool + Send + Sync>;
 
-/// Checks tokens: configuration (limits, leeway, registered predicates) shared across requests.
+/// Checks tokens: configuration (limits, leeway, registered predicates, the caller's sources of
+/// revocation, generation, geolocation and group membership) shared across requests.
 #[derive(Clone, Default)]
 pub struct Verifier {
     limits: Limits,
     leeway: u64,
-    predicates: HashMap<String, Predicate>,
+    predicates: NameMap<Predicate>,
+    allow_data_access: bool,
+    geo: Option<Arc<dyn GeoSource + Send + Sync>>,
+    groups: Option<Arc<dyn GroupMembership + Send + Sync>>,
+    named: Option<Arc<dyn RevocationSource + Send + Sync>>,
+    generations: Option<Arc<dyn GenerationSource + Send + Sync>>,
+    exact: HashSet<String>,
+    general: Vec<Predicate>,
 }
 
 impl fmt::Debug for Verifier {
@@ -86,8 +213,111 @@ impl fmt::Debug for Verifier {
             .field("limits", &self.limits)
             .field("leeway", &self.leeway)
             .field("predicates", &self.predicates.keys().collect::<Vec<_>>())
+            .field("allow_data_access_caveats", &self.allow_data_access)
+            .field("geo_source", &self.geo.is_some())
+            .field("group_membership", &self.groups.is_some())
+            .field("revocation_source", &self.named.is_some())
+            .field("generation_source", &self.generations.is_some())
+            .field("exact_predicates", &self.exact.len())
+            .field("general_predicates", &self.general.len())
             .finish()
     }
+}
+
+/// Whether a token of `token_type` may carry `caveat` (Onedata's sets, plus this crate's
+/// `inviteType` and `app`):
+///
+/// - access: every kind but `authorizationNone`;
+/// - identity: `time`, `ip`, `asn`, `geo.*`, `consumer`, `interface`, `app`;
+/// - invite: `time`, `ip`, `asn`, `geo.*`, `consumer`, `inviteType`, `app`.
+///
+/// A caveat not allowed is refused (`tokenCaveatUnverified`) whatever the context.
+#[must_use]
+pub fn caveat_allowed(token_type: &TokenType<'_>, caveat: &Caveat) -> bool {
+    kind_allowed(TypeClass::of(token_type), caveat.kind())
+}
+
+/// The three token types, without their fields: all [`caveat_allowed`] looks at.
+#[derive(Debug, Clone, Copy)]
+enum TypeClass {
+    Access,
+    Identity,
+    Invite,
+}
+
+impl TypeClass {
+    const ALL: [Self; 3] = [Self::Access, Self::Identity, Self::Invite];
+
+    fn of(token_type: &TokenType<'_>) -> Self {
+        match token_type {
+            TokenType::Access { .. } => Self::Access,
+            TokenType::Identity => Self::Identity,
+            TokenType::Invite { .. } => Self::Invite,
+        }
+    }
+}
+
+/// [`caveat_allowed`] on the kind's code (one per [`Caveat`] variant), so that the verifier's
+/// in-place path asks the same table without building the caveat.
+fn kind_allowed(class: TypeClass, kind: u64) -> bool {
+    let common = matches!(
+        kind,
+        kind::TIME
+            | kind::IP
+            | kind::ASN
+            | kind::GEO_COUNTRY
+            | kind::GEO_REGION
+            | kind::CONSUMER
+            | kind::APP
+    );
+    match class {
+        TypeClass::Access => kind != kind::AUTHORIZATION_NONE,
+        TypeClass::Identity => common || kind == kind::INTERFACE,
+        TypeClass::Invite => common || kind == kind::INVITE_TYPE,
+    }
+}
+
+/// Whether every token type may carry caveats of `kind` (then clearing one does not need the
+/// token's type).
+fn kind_allowed_for_every_type(kind: u64) -> bool {
+    TypeClass::ALL
+        .into_iter()
+        .all(|class| kind_allowed(class, kind))
+}
+
+/// The identifier of a token whose signature checked out, for the checks that follow. Given
+/// when the caller has it already; otherwise parsed from the token the first time a check needs
+/// it (a native token's was validated in full when the token was decoded or minted, and only its
+/// key id was read for the chain), so a verification that needs neither the type nor the
+/// revocation data does not parse it again.
+struct SignedIdentifier<'a> {
+    token: &'a Token,
+    given: Option<&'a Identifier<'a>>,
+    parsed: OnceCell<Identifier<'a>>,
+}
+
+impl<'a> SignedIdentifier<'a> {
+    fn get(&self) -> Result<&Identifier<'a>, Error> {
+        if let Some(identifier) = self.given.or_else(|| self.parsed.get()) {
+            return Ok(identifier);
+        }
+        let identifier = self.token.untrusted_identifier()?;
+        Ok(self.parsed.get_or_init(|| identifier))
+    }
+}
+
+/// Where [`Verifier::after_signature`] takes a verified token's caveats from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Caveats<'a> {
+    /// The token's own bytes, decoded as they are cleared (native ones in place when possible).
+    Encoded,
+    /// Decoded earlier from the same token, in chain order (the verification cache's hits).
+    Decoded(&'a [Caveat]),
+}
+
+/// Lowers the expiry to `valid_until`.
+fn lower(expires: &mut Option<u64>, valid_until: u64) {
+    *expires = Some(expires.map_or(valid_until, |e| e.min(valid_until)));
 }
 
 impl Verifier {
@@ -121,6 +351,56 @@ impl Verifier {
         self
     }
 
+    /// Lets data-access caveats (`data.readonly`, `data.path`, `data.objectid`) hold: set it
+    /// only where the service enforces them (see [`VerifiedToken::data_access`]). Off by
+    /// default, so such tokens are refused.
+    #[must_use]
+    pub fn with_data_access_caveats(mut self, allow: bool) -> Self {
+        self.allow_data_access = allow;
+        self
+    }
+
+    /// Sets where `asn`, `geo.country` and `geo.region` caveats look the client address up.
+    /// Without one, those caveats never hold.
+    #[must_use]
+    pub fn with_geo_source<S: GeoSource + Send + Sync + 'static>(mut self, source: Arc<S>) -> Self {
+        self.geo = Some(source);
+        self
+    }
+
+    /// Sets who is in which group, for `consumer` caveats naming groups. Without one, group
+    /// entries admit nobody.
+    #[must_use]
+    pub fn with_group_membership<S: GroupMembership + Send + Sync + 'static>(
+        mut self,
+        source: Arc<S>,
+    ) -> Self {
+        self.groups = Some(source);
+        self
+    }
+
+    /// Sets the source of named tokens' status. Without one, named tokens are not checked for
+    /// revocation.
+    #[must_use]
+    pub fn with_revocation_source<S: RevocationSource + Send + Sync + 'static>(
+        mut self,
+        source: Arc<S>,
+    ) -> Self {
+        self.named = Some(source);
+        self
+    }
+
+    /// Sets the source of subjects' current generations. Without one, temporary tokens are not
+    /// checked for revocation.
+    #[must_use]
+    pub fn with_generation_source<S: GenerationSource + Send + Sync + 'static>(
+        mut self,
+        source: Arc<S>,
+    ) -> Self {
+        self.generations = Some(source);
+        self
+    }
+
     /// The decoding limits in force.
     #[must_use]
     pub fn limits(&self) -> &Limits {
@@ -129,11 +409,14 @@ impl Verifier {
 
     /// Decodes and verifies a token's text form, then clears its caveats against `ctx`.
     ///
-    /// Order: size → decode → key lookup → whole chain → constant-time tag compare → caveats.
+    /// Order: size → decode → key lookup → whole chain → constant-time tag compare → token type
+    /// → revocation → caveats.
     ///
     /// # Errors
     /// `tokenTooLarge`, `badToken`, `tokenInvalid` (wrong key, unknown key id, or any
-    /// tampering), then `tokenCaveatUnknown` / `tokenCaveatUnverified` naming the caveat.
+    /// tampering), `notAnAccessToken` / `notAnIdentityToken` / `notAnInviteToken`,
+    /// `tokenRevoked` / `tokenInvalid` (revocation), then `tokenCaveatUnknown` /
+    /// `tokenCaveatUnverified` naming the caveat.
     pub fn verify_text<K: KeySource + ?Sized>(
         &self,
         text: &str,
@@ -146,16 +429,27 @@ impl Verifier {
 
     /// Verifies a decoded token, then clears its caveats against `ctx`.
     ///
+    /// A token with third-party caveats needs its discharges
+    /// ([`Verifier::verify_with_discharges`]); a libmacaroons-format token, whose identifier is
+    /// opaque, is verified with [`Verifier::verify_macaroon`].
+    ///
     /// # Errors
-    /// As [`Verifier::verify_text`], less the decoding errors.
+    /// As [`Verifier::verify_text`], less the decoding errors; `dischargeMissing` for a
+    /// third-party caveat; `badToken` for a libmacaroons-format token.
     pub fn verify<K: KeySource + ?Sized>(
         &self,
         token: Token,
         keys: &K,
         ctx: &Context,
     ) -> Result<VerifiedToken, Error> {
-        self.check_signature(&token, keys)?;
-        let expires = self.clear(&token, ctx)?;
+        if token.format().is_macaroon() || !token.third_party.is_empty() {
+            // Opaque identifiers are refused there; third-party caveats need discharges.
+            return self.verify_with_discharges(token, &[], keys, ctx);
+        }
+        let expires = {
+            let identifier = Self::signature(&token, keys)?;
+            self.after_signature(&token, identifier.as_ref(), Caveats::Encoded, ctx)?
+        };
         Ok(VerifiedToken { token, expires })
     }
 
@@ -169,10 +463,39 @@ impl Verifier {
         token: &Token,
         keys: &K,
     ) -> Result<(), Error> {
-        let identifier = token.untrusted_identifier()?;
-        let key = keys
-            .root_key(identifier.key_id.as_deref())
-            .ok_or(Error::TokenInvalid)?;
+        if token.format().is_macaroon() || !token.third_party.is_empty() {
+            return crate::discharge::check_signature(token, keys);
+        }
+        Self::signature(token, keys).map(|_| ())
+    }
+
+    /// The signature check; returns the identifier if it had to be parsed for it.
+    ///
+    /// A native token's identifier was validated in full when the token was decoded or minted,
+    /// so only its key id is read before the chain (and `None` returned); other formats
+    /// (Onedata's identifiers are text, with no key id) are parsed first, as the key lookup
+    /// needs.
+    fn signature<'t, K: KeySource + ?Sized>(
+        token: &'t Token,
+        keys: &K,
+    ) -> Result<Option<Identifier<'t>>, Error> {
+        if token.format() == Format::Native {
+            Self::chain(token, native::key_id(token.identifier_bytes())?, keys)?;
+            Ok(None)
+        } else {
+            let identifier = token.untrusted_identifier()?;
+            Self::chain(token, identifier.key_id.as_deref(), keys)?;
+            Ok(Some(identifier))
+        }
+    }
+
+    /// Looks the root key up, recomputes the chain and compares the tag in constant time.
+    fn chain<K: KeySource + ?Sized>(
+        token: &Token,
+        key_id: Option<&str>,
+        keys: &K,
+    ) -> Result<(), Error> {
+        let key = keys.root_key(key_id).ok_or(Error::TokenInvalid)?;
         let tag = &token.raw[token.tag.clone()];
         if chain::verify(key, token.identifier_bytes(), token.caveat_bytes(), tag) {
             Ok(())
@@ -181,30 +504,162 @@ impl Verifier {
         }
     }
 
-    /// Clearing alone: checks every caveat against `ctx`, in chain order, and returns the expiry
-    /// (the least `validUntil`). Only call this on a token whose signature was checked.
-    fn clear(&self, token: &Token, ctx: &Context) -> Result<Option<u64>, Error> {
-        let mut expires: Option<u64> = None;
-        for (index, caveat) in token.untrusted_caveats().enumerate() {
-            let caveat = caveat?;
-            if let Caveat::Time(t) = &caveat {
-                expires = Some(expires.map_or(t.valid_until, |e| e.min(t.valid_until)));
+    /// Everything [`Verifier::verify`] checks after the signature, in order: the token type
+    /// against `ctx.expect`, revocation, then clearing (every caveat allowed for the token's type
+    /// and holding in `ctx`); returns the expiry (the least `validUntil`).
+    ///
+    /// The one place for these checks: [`Verifier::verify`] runs it on the token's encoded
+    /// caveats, and the verification cache runs it on every hit (it skips decoding and the
+    /// chain, nothing else) on the caveats it decoded from the same token. Only call it on a
+    /// token whose signature checked out, with its identifier if at hand (else it is parsed
+    /// from `token` when a check needs it).
+    pub(crate) fn after_signature(
+        &self,
+        token: &Token,
+        identifier: Option<&Identifier<'_>>,
+        caveats: Caveats<'_>,
+        ctx: &Context,
+    ) -> Result<Option<u64>, Error> {
+        let identifier = SignedIdentifier {
+            token,
+            given: identifier,
+            parsed: OnceCell::new(),
+        };
+        // Without an expectation and either source there is nothing to check, and the
+        // identifier need not be parsed.
+        if ctx.expect.is_some() || self.named.is_some() || self.generations.is_some() {
+            self.check_type_and_revocation(identifier.get()?, ctx)?;
+        }
+        let mut expires = None;
+        match caveats {
+            Caveats::Decoded(decoded) => {
+                for (index, caveat) in decoded.iter().enumerate() {
+                    self.clear_caveat(index, caveat, &identifier, ctx, &mut expires)?;
+                }
             }
-            self.check_caveat(index, &caveat, ctx)?;
+            Caveats::Encoded => {
+                let format = token.format();
+                for (index, bytes) in token.caveat_bytes().enumerate() {
+                    // Fast path: the common native kinds, read in place without allocating.
+                    // The owned decoder and `clear_caveat` stay the authority for every other
+                    // kind, every kind not allowed, and every error.
+                    if format == Format::Native {
+                        if let Some(view) = native::view_caveat(bytes) {
+                            if self.clear_view(
+                                index,
+                                view,
+                                bytes,
+                                &identifier,
+                                ctx,
+                                &mut expires,
+                            )? {
+                                continue;
+                            }
+                        }
+                    }
+                    let caveat = codec::decode_caveat(format, index, bytes)?;
+                    self.clear_caveat(index, &caveat, &identifier, ctx, &mut expires)?;
+                }
+            }
         }
         Ok(expires)
     }
 
-    /// Checks one caveat against `ctx`.
+    /// Clears one caveat: allowed for the token's type, then holding in `ctx`; a `time` caveat
+    /// lowers the expiry.
+    fn clear_caveat(
+        &self,
+        index: usize,
+        caveat: &Caveat,
+        identifier: &SignedIdentifier<'_>,
+        ctx: &Context,
+        expires: &mut Option<u64>,
+    ) -> Result<(), Error> {
+        if let Caveat::Time(t) = caveat {
+            lower(expires, t.valid_until);
+        }
+        if !caveat_allowed(&identifier.get()?.token_type, caveat) {
+            return Err(Error::TokenCaveatUnverified {
+                index,
+                caveat: caveat.to_json(),
+            });
+        }
+        self.check_caveat(index, caveat, ctx)
+    }
+
+    /// [`Verifier::clear_caveat`] on a caveat read in place, when that is sure to decide alike:
+    /// `Ok(true)` when the caveat is allowed and holds, the same error when it is allowed and
+    /// does not hold, `Ok(false)` to leave it to the general path (a kind not allowed for this
+    /// type, an application caveat with no predicate).
+    fn clear_view(
+        &self,
+        index: usize,
+        view: CaveatView<'_>,
+        bytes: &[u8],
+        identifier: &SignedIdentifier<'_>,
+        ctx: &Context,
+        expires: &mut Option<u64>,
+    ) -> Result<bool, Error> {
+        let kind = view.kind();
+        if !kind_allowed_for_every_type(kind)
+            && !kind_allowed(TypeClass::of(&identifier.get()?.token_type), kind)
+        {
+            return Ok(false);
+        }
+        let holds = match view {
+            CaveatView::Time(t) => Some(t.holds(ctx.now, self.leeway)),
+            CaveatView::Ip(ip) => Some(ip.holds(ctx.ip)),
+            CaveatView::App { name, value } => self.predicates.get(name).map(|p| p(value, ctx)),
+        };
+        match holds {
+            Some(true) => {
+                if let CaveatView::Time(t) = view {
+                    lower(expires, t.valid_until);
+                }
+                Ok(true)
+            }
+            Some(false) => {
+                // Built here rather than by `check_caveat`, which would call the predicate a
+                // second time.
+                let caveat = codec::decode_caveat(Format::Native, index, bytes)?;
+                Err(Error::TokenCaveatUnverified {
+                    index,
+                    caveat: caveat.to_json(),
+                })
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Checks one caveat against `ctx` (whatever the token's type: see [`caveat_allowed`]).
+    ///
+    /// `api` caveats always hold here; operations are checked with
+    /// [`VerifiedToken::check_api`]. Data-access caveats hold only if the verifier allows them;
+    /// `authorization = none` never holds.
     ///
     /// # Errors
     /// `tokenCaveatUnknown` for an application caveat with no predicate registered,
     /// `tokenCaveatUnverified` when the caveat does not hold.
     pub fn check_caveat(&self, index: usize, caveat: &Caveat, ctx: &Context) -> Result<(), Error> {
+        let geo = || self.geo.as_deref().zip(ctx.ip);
         let holds = match caveat {
             Caveat::Time(c) => c.holds(ctx.now, self.leeway),
             Caveat::Ip(c) => c.holds(ctx.ip),
-            Caveat::InviteType(c) => c.holds(ctx.invite_type),
+            Caveat::InviteType(c) => c.holds(ctx.requested_invite_type()),
+            Caveat::Asn(c) => c.holds(geo().and_then(|(g, ip)| g.asn(ip))),
+            Caveat::GeoCountry(c) => c.holds(geo().and_then(|(g, ip)| g.country(ip)).as_deref()),
+            Caveat::GeoRegion(c) => c.holds(geo().and_then(|(g, ip)| g.regions(ip)).as_deref()),
+            Caveat::Service(c) => c.holds(ctx.service.as_ref()),
+            Caveat::Consumer(c) => c.holds(
+                ctx.consumer.as_ref(),
+                self.groups.as_deref().map(|g| g as &dyn GroupMembership),
+            ),
+            Caveat::Interface(c) => c.holds(ctx.interface),
+            Caveat::Api(_) => true,
+            Caveat::DataReadonly(_) | Caveat::DataPath(_) | Caveat::DataObjectId(_) => {
+                self.allow_data_access
+            }
+            Caveat::AuthorizationNone(_) => false,
             Caveat::App(c) => match self.predicates.get(c.name()) {
                 Some(p) => p(c.value(), ctx),
                 None => {
@@ -226,6 +681,57 @@ impl Verifier {
     }
 }
 
+/// libmacaroons' satisfiers, for the predicates of libmacaroons-format tokens and discharges
+/// (see [`Verifier::verify_macaroon`]).
+impl Verifier {
+    /// Declares `predicate` true for every request (libmacaroons' `satisfy_exact`): a
+    /// first-party caveat whose text is exactly `predicate` holds.
+    #[must_use]
+    pub fn satisfy_exact(mut self, predicate: impl Into<String>) -> Self {
+        self.exact.insert(predicate.into());
+        self
+    }
+
+    /// Registers a general satisfier (libmacaroons' `satisfy_general`): a first-party caveat
+    /// holds when any general satisfier returns true for its text and the request.
+    #[must_use]
+    pub fn satisfy_general<F>(mut self, predicate: F) -> Self
+    where
+        F: Fn(&str, &Context) -> bool + Send + Sync + 'static,
+    {
+        self.general.push(Arc::new(predicate));
+        self
+    }
+
+    /// Whether `predicate` was declared with [`Verifier::satisfy_exact`].
+    pub(crate) fn exact_holds(&self, predicate: &str) -> bool {
+        self.exact.contains(predicate)
+    }
+
+    /// Whether a general satisfier accepts `predicate`.
+    pub(crate) fn general_holds(&self, predicate: &str, ctx: &Context) -> bool {
+        self.general.iter().any(|g| g(predicate, ctx))
+    }
+
+    /// Token type and revocation, as [`Verifier::verify`] checks them after the signature.
+    pub(crate) fn check_type_and_revocation(
+        &self,
+        identifier: &Identifier<'_>,
+        ctx: &Context,
+    ) -> Result<(), Error> {
+        if let Some(expect) = ctx.expect {
+            expect.check(&identifier.token_type)?;
+        }
+        revocation::check(
+            identifier,
+            self.named.as_deref().map(|s| s as &dyn RevocationSource),
+            self.generations
+                .as_deref()
+                .map(|s| s as &dyn GenerationSource),
+        )
+    }
+}
+
 /// A token whose whole chain verified under a root key and whose every caveat held in the
 /// request context it was checked against.
 #[derive(Debug, Clone)]
@@ -235,6 +741,11 @@ pub struct VerifiedToken {
 }
 
 impl VerifiedToken {
+    /// Wraps a token that was verified and cleared.
+    pub(crate) fn new(token: Token, expires: Option<u64>) -> Self {
+        Self { token, expires }
+    }
+
     /// The verified identifier.
     #[must_use]
     pub fn identifier(&self) -> Identifier<'_> {
@@ -264,5 +775,167 @@ impl VerifiedToken {
     #[must_use]
     pub fn token(&self) -> &Token {
         &self.token
+    }
+
+    /// Checks one operation against every `api` caveat of the token, as Onedata does for each
+    /// operation it performs with a token: each caveat must whitelist it (a token without `api`
+    /// caveats allows every operation).
+    ///
+    /// # Errors
+    /// `tokenCaveatUnverified` naming the first `api` caveat that does not allow it.
+    pub fn check_api(
+        &self,
+        service: ServiceKind,
+        operation: Operation,
+        gri: &Gri,
+    ) -> Result<(), Error> {
+        for (index, caveat) in self.token.untrusted_caveats().enumerate() {
+            if let Ok(Caveat::Api(api)) = &caveat {
+                if !api.allows(service, operation, gri) {
+                    return Err(Error::TokenCaveatUnverified {
+                        index,
+                        caveat: api.to_json(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The token's data-access caveats, for the service to check each data operation against
+    /// (they held at verification only because the verifier allowed them).
+    #[must_use]
+    pub fn data_access(&self) -> DataAccess {
+        let mut access = DataAccess::default();
+        for caveat in self.token.untrusted_caveats().filter_map(Result::ok) {
+            match caveat {
+                Caveat::DataReadonly(_) => access.readonly = true,
+                Caveat::DataPath(c) => access.paths.push(c),
+                Caveat::DataObjectId(c) => access.objectids.push(c),
+                _ => {}
+            }
+        }
+        access
+    }
+}
+
+/// The data-access restrictions of a verified token. Every caveat restricts on its own: an
+/// operation must satisfy all of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataAccess {
+    /// A `data.readonly` caveat is present: only reads are allowed.
+    pub readonly: bool,
+    /// The `data.path` caveats.
+    pub paths: Vec<DataPathCaveat>,
+    /// The `data.objectid` caveats.
+    pub objectids: Vec<DataObjectIdCaveat>,
+}
+
+impl DataAccess {
+    /// Whether the token carries any data-access caveat.
+    #[must_use]
+    pub fn is_restricted(&self) -> bool {
+        self.readonly || !self.paths.is_empty() || !self.objectids.is_empty()
+    }
+
+    /// Whether every `data.path` caveat allows the canonical `path` (see
+    /// [`DataPathCaveat::allows`]).
+    #[must_use]
+    pub fn allows_path(&self, path: &str) -> bool {
+        self.paths.iter().all(|c| c.allows(path))
+    }
+
+    /// Whether every `data.objectid` caveat lists one of `ids`: the object id of the file and
+    /// those of its ancestors (the caveat covers nested entries; resolving the ancestry is the
+    /// service's job).
+    #[must_use]
+    pub fn allows_object(&self, ids: &[&str]) -> bool {
+        self.objectids
+            .iter()
+            .all(|c| ids.iter().any(|id| c.allows(id)))
+    }
+
+    /// Whether an operation that writes is allowed (no `data.readonly` caveat).
+    #[must_use]
+    pub fn allows_write(&self) -> bool {
+        !self.readonly
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One caveat of every kind.
+    fn every_kind() -> Vec<Caveat> {
+        [
+            "time < 100",
+            "ip = 10.0.0.0/8",
+            "inviteType = userJoinSpace",
+            "example.com/x = 1",
+            "asn = 3320",
+            "geo.country = PL",
+            "geo.region = EU",
+            "service = ozw-onezone",
+            "consumer = usr-alice",
+            "interface = rest",
+            "api = all/all/*.*.*:*",
+            "data.readonly",
+            "data.path = L3NwYWNlMS9maWxlMS50eHQ=",
+            "data.objectid = 00000000000CDBDA677569642331323323616263",
+            "authorization = none",
+        ]
+        .iter()
+        .map(|t| Caveat::from_text(t).expect(t))
+        .collect()
+    }
+
+    #[test]
+    fn kind_codes_are_the_native_ones_and_distinct() {
+        let caveats = every_kind();
+        let mut codes: Vec<u64> = caveats.iter().map(Caveat::kind).collect();
+        for (caveat, code) in caveats.iter().zip(&codes) {
+            // A native caveat is an array head then its kind (every code is below 24).
+            assert_eq!(u64::from(caveat.to_native()[1]), *code, "{caveat}");
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), caveats.len());
+    }
+
+    #[test]
+    fn allowed_kinds_per_token_type_are_the_documented_sets() {
+        let common = [
+            "time",
+            "ip",
+            "asn",
+            "geo.country",
+            "geo.region",
+            "consumer",
+            "app",
+        ];
+        let invite = TokenType::Invite {
+            invite_type: InviteType::UserJoinSpace,
+            target: "s".into(),
+            params: "".into(),
+        };
+        for caveat in every_kind() {
+            let name = caveat.type_name();
+            assert_eq!(
+                caveat_allowed(&TokenType::Access { session: None }, &caveat),
+                name != "authorizationNone",
+                "access, {name}"
+            );
+            assert_eq!(
+                caveat_allowed(&TokenType::Identity, &caveat),
+                common.contains(&name) || name == "interface",
+                "identity, {name}"
+            );
+            assert_eq!(
+                caveat_allowed(&invite, &caveat),
+                common.contains(&name) || name == "inviteType",
+                "invite, {name}"
+            );
+        }
     }
 }

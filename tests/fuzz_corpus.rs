@@ -147,14 +147,13 @@ fn oracle_tag_is_the_hmac_chain_of_the_seed_tokens() {
             (checks::KEY_A, checks::KEY_B)
         };
         let tag = token.tag();
-        let id = token.identifier_bytes();
         assert_eq!(
-            checks::reference_tag(mine, id, token.caveat_bytes()),
+            checks::reference_chain(mine, &token),
             *tag.as_bytes(),
             "{name}"
         );
         assert_ne!(
-            checks::reference_tag(other, id, token.caveat_bytes()),
+            checks::reference_chain(other, &token),
             *tag.as_bytes(),
             "{name}"
         );

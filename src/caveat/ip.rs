@@ -9,8 +9,9 @@ use super::{kind, reason, write_kind, Fields};
 use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
 
-/// Most networks one caveat may list.
-pub const MAX_ENTRIES: usize = 64;
+/// Most networks one caveat may list: 32 IPv6 entries (18 bytes each) keep the largest `ip`
+/// caveat under the 1 KiB default caveat size limit.
+pub const MAX_ENTRIES: usize = 32;
 
 /// A whitelist of networks. A bare address means /32 (IPv4) or /128 (IPv6). Host bits below
 /// the prefix are kept as written (the seed system's own example is `189.34.15.0/8`) and ignored
@@ -31,7 +32,7 @@ impl IpCaveat {
             return Err(Error::bad_caveat("whitelist", "empty list"));
         }
         if whitelist.len() > MAX_ENTRIES {
-            return Err(Error::bad_caveat("whitelist", "more than 64 entries"));
+            return Err(Error::bad_caveat("whitelist", "more than 32 entries"));
         }
         Ok(Self { whitelist })
     }
@@ -49,6 +50,11 @@ impl IpCaveat {
         };
         // std's parsers reject leading zeros in IPv4 octets, zone ids and surrounding spaces.
         let addr: IpAddr = addr.parse().map_err(|_| bad("not an IP address"))?;
+        if is_mapped(addr) {
+            // The client address is canonicalized to IPv4 before matching, so a mapped entry
+            // could never match: refuse it rather than accept a caveat that silently denies.
+            return Err(bad("IPv4-mapped IPv6 address: write the IPv4 address"));
+        }
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => max,
@@ -138,6 +144,9 @@ impl IpCaveat {
                     .map_err(|_| "IPv4 prefix longer than 32")?,
                 [ref addr @ .., p] if b.len() == 17 => {
                     let octets: [u8; 16] = addr.try_into().map_err(|_| "bad IP entry")?;
+                    if is_mapped(IpAddr::V6(Ipv6Addr::from(octets))) {
+                        return Err("IPv4-mapped IPv6 entry");
+                    }
                     Ipv6Net::new(Ipv6Addr::from(octets), p)
                         .map(IpNet::V6)
                         .map_err(|_| "IPv6 prefix longer than 128")?
@@ -148,6 +157,10 @@ impl IpCaveat {
         }
         Self::new(whitelist).map_err(|_| "empty IP whitelist")
     }
+}
+
+fn is_mapped(addr: IpAddr) -> bool {
+    matches!(addr, IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some())
 }
 
 /// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is the IPv4 address it maps.
@@ -202,6 +215,7 @@ mod tests {
             "fe80::1%eth0",
             "10.0.0.0/",
             "10.0.0.0/08",
+            "::ffff:10.0.0.0/104",
             " 10.0.0.1",
             "10.0.0.1 ",
             "::/129",

@@ -51,7 +51,7 @@ impl<'a> Reader<'a> {
             .pos
             .checked_add(n)
             .filter(|&e| e <= self.input.len())
-            .ok_or(Error::bad("truncated"))?;
+            .ok_or_else(truncated)?;
         let out = &self.input[self.pos..end];
         self.pos = end;
         Ok(out)
@@ -62,40 +62,42 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a head of the given major type and returns its argument, enforcing minimality.
+    /// Consumes nothing on failure. Errors are only built on the failure paths: this runs once
+    /// per item of every token verified.
+    #[inline]
     fn head(&mut self, major: u8) -> Result<u64, Error> {
-        let start = self.pos;
-        let result = self.head_inner(major);
-        if result.is_err() {
-            self.pos = start;
-        }
-        result
-    }
-
-    fn head_inner(&mut self, major: u8) -> Result<u64, Error> {
-        let b = *self.take(1)?.first().ok_or(Error::bad("truncated"))?;
-        let got = b >> 5;
-        if got != major {
-            return Err(Error::bad(match got {
-                1 => "unexpected negative integer",
-                5 => "unexpected map",
-                6 => "unexpected CBOR tag",
-                7 => "unexpected simple value or float",
-                _ => "unexpected CBOR type",
-            }));
+        let b = self.peek().ok_or_else(truncated)?;
+        if b >> 5 != major {
+            return Err(wrong_type(b >> 5));
         }
         let info = b & 0x1f;
-        let (value, min) = match info {
-            0..=23 => return Ok(u64::from(info)),
-            24 => (u64::from(self.take(1)?[0]), 24),
-            25 => (u64::from(u16::from_be_bytes(arr(self.take(2)?)?)), 0x100),
-            26 => (u64::from(u32::from_be_bytes(arr(self.take(4)?)?)), 0x1_0000),
-            27 => (u64::from_be_bytes(arr(self.take(8)?)?), 0x1_0000_0000),
+        if info < 24 {
+            self.pos += 1;
+            return Ok(u64::from(info));
+        }
+        self.long_head(info)
+    }
+
+    /// The rest of [`Reader::head`]: an argument in the 1, 2, 4 or 8 bytes after the first.
+    fn long_head(&mut self, info: u8) -> Result<u64, Error> {
+        let (len, min) = match info {
+            24 => (1, 24),
+            25 => (2, 0x100),
+            26 => (4, 0x1_0000),
+            27 => (8, 0x1_0000_0000),
             31 => return Err(Error::bad("indefinite length")),
             _ => return Err(Error::bad("reserved additional information")),
         };
+        let start = self.pos + 1;
+        let arg = start
+            .checked_add(len)
+            .and_then(|end| self.input.get(start..end))
+            .ok_or_else(truncated)?;
+        let value = arg.iter().fold(0u64, |v, &b| (v << 8) | u64::from(b));
         if value < min {
             return Err(Error::bad("non-minimal integer encoding"));
         }
+        self.pos = start + len;
         Ok(value)
     }
 
@@ -105,12 +107,44 @@ impl<'a> Reader<'a> {
     }
 
     /// A byte string of at most `max` bytes (checked before anything is sliced).
+    #[inline]
     pub(crate) fn bytes(&mut self, max: usize) -> Result<&'a [u8], Error> {
-        self.string(MAJOR_BYTES, max)
+        match self.short_string(MAJOR_BYTES, max) {
+            Some(b) => Ok(b),
+            None => self.string(MAJOR_BYTES, max),
+        }
     }
 
     /// A UTF-8 text string of at most `max` bytes.
+    #[inline]
     pub(crate) fn text(&mut self, max: usize) -> Result<&'a str, Error> {
+        let start = self.pos;
+        if let Some(raw) = self.short_string(MAJOR_TEXT, max) {
+            if let Ok(text) = std::str::from_utf8(raw) {
+                return Ok(text);
+            }
+            self.pos = start;
+        }
+        self.text_slow(max)
+    }
+
+    /// The common case of [`Reader::bytes`] and [`Reader::text`], inlined: a string shorter than
+    /// 24 bytes (its length in the head byte) that is all there and within `max`. `None`, with
+    /// nothing consumed, sends every other case, and every error, to the general path.
+    #[inline]
+    fn short_string(&mut self, major: u8, max: usize) -> Option<&'a [u8]> {
+        let head = *self.input.get(self.pos)?;
+        let len = usize::from(head & 0x1f);
+        if head >> 5 != major || len >= 24 || len > max {
+            return None;
+        }
+        let start = self.pos + 1;
+        let out = self.input.get(start..start + len)?;
+        self.pos = start + len;
+        Some(out)
+    }
+
+    fn text_slow(&mut self, max: usize) -> Result<&'a str, Error> {
         let start = self.pos;
         let raw = self.string(MAJOR_TEXT, max)?;
         std::str::from_utf8(raw).map_err(|_| {
@@ -124,10 +158,10 @@ impl<'a> Reader<'a> {
         let len = self.head(major)?;
         let remaining = self.input.len() - self.pos;
         let result = match usize::try_from(len) {
-            Ok(l) if l > remaining => Err(Error::bad("truncated")),
+            Ok(l) if l > remaining => Err(truncated()),
             Ok(l) if l > max => Err(Error::bad("string longer than allowed")),
             Ok(l) => self.take(l),
-            Err(_) => Err(Error::bad("truncated")),
+            Err(_) => Err(truncated()),
         };
         if result.is_err() {
             self.pos = start;
@@ -170,8 +204,19 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn arr<const N: usize>(s: &[u8]) -> Result<[u8; N], Error> {
-    <[u8; N]>::try_from(s).map_err(|_| Error::bad("truncated"))
+fn truncated() -> Error {
+    Error::bad("truncated")
+}
+
+#[cold]
+fn wrong_type(major: u8) -> Error {
+    Error::bad(match major {
+        1 => "unexpected negative integer",
+        5 => "unexpected map",
+        6 => "unexpected CBOR tag",
+        7 => "unexpected simple value or float",
+        _ => "unexpected CBOR type",
+    })
 }
 
 /// Appends a head with the shortest encoding of `value`.

@@ -3,7 +3,10 @@
 //! with a value or a typed error).
 
 pub(crate) mod cbor;
+pub(crate) mod libmacaroons;
 pub mod native;
+pub mod onedata;
+pub(crate) mod packet;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -11,6 +14,7 @@ use base64::Engine as _;
 use crate::caveat::Caveat;
 use crate::chain::Tag;
 use crate::error::Error;
+use crate::third_party;
 use crate::token::{Identifier, Token};
 
 /// The token formats this crate reads and writes.
@@ -19,15 +23,58 @@ use crate::token::{Identifier, Token};
 pub enum Format {
     /// The native CBOR format (SPEC.md §4), text prefix `cvt1_`.
     Native,
+    /// Onedata's format (SPEC.md §10): libmacaroons v1 packets, base64url, Onedata's
+    /// escape; its text starts with `MDA`.
+    Onedata,
+    /// libmacaroons' V1 format (SPEC.md §11): packets in base64; opaque identifier.
+    MacaroonV1,
+    /// libmacaroons' V2 binary format: fields after a `0x02` byte, in base64 (`Ag…`); opaque
+    /// identifier.
+    MacaroonV2,
+    /// libmacaroons' V2J format: the V2 fields as JSON (`{…}`); opaque identifier.
+    MacaroonV2J,
 }
 
 impl Format {
+    /// Every format whose identifier is a structured [`Identifier`] (what [`Token::mint_as`]
+    /// writes and [`crate::Verifier::verify`] reads).
+    pub const ALL: &'static [Format] = &[Self::Native, Self::Onedata];
+
+    /// libmacaroons' formats, whose identifiers are opaque bytes (see [`Token::mint_macaroon`]
+    /// and [`crate::Verifier::verify_macaroon`]).
+    pub const MACAROON: &'static [Format] =
+        &[Self::MacaroonV1, Self::MacaroonV2, Self::MacaroonV2J];
+
     /// The format's name as the CLI spells it.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Self::Native => "native",
+            Self::Onedata => "onedata",
+            Self::MacaroonV1 => "macaroon-v1",
+            Self::MacaroonV2 => "macaroon-v2",
+            Self::MacaroonV2J => "macaroon-v2j",
         }
+    }
+
+    /// Looks a format up by its name (`native`, `onedata`, `macaroon-v1`, `macaroon-v2`,
+    /// `macaroon-v2j`).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .chain(Self::MACAROON)
+            .copied()
+            .find(|f| f.name() == name)
+    }
+
+    /// Whether this is one of libmacaroons' formats (opaque identifiers, UTF-8 predicates).
+    #[must_use]
+    pub fn is_macaroon(self) -> bool {
+        matches!(
+            self,
+            Self::MacaroonV1 | Self::MacaroonV2 | Self::MacaroonV2J
+        )
     }
 }
 
@@ -58,9 +105,15 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// The longest text form these limits allow (base64 expansion plus the longest prefix).
+    /// The longest text form these limits allow, over all formats (Onedata's escape can double
+    /// the base64 text).
     #[must_use]
     pub fn max_text_len(&self) -> usize {
+        self.max_native_text_len().max(onedata::max_text_len(self))
+    }
+
+    /// The longest native text form these limits allow (base64 expansion plus the prefix).
+    fn max_native_text_len(&self) -> usize {
         self.max_token_bytes
             .saturating_add(2)
             .saturating_div(3)
@@ -71,6 +124,67 @@ impl Limits {
 
 /// Decodes a token's text form, detecting its format.
 pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
+    let too_large = || Error::TokenTooLarge {
+        limit: "size",
+        max: limits.max_token_bytes,
+    };
+    // The longest text of any format first (Onedata's), then the native bound for the rest.
+    if text.len() > limits.max_text_len() {
+        return Err(too_large());
+    }
+    if text.is_empty() {
+        return Err(Error::bad("empty input"));
+    }
+    if text.starts_with(onedata::TEXT_START) {
+        return onedata::decode_text(text, limits).or_else(|e| v1_or(text, limits, e));
+    }
+    if text.starts_with('{') || text.starts_with(V2_TEXT_START) {
+        return libmacaroons::decode_text(text, limits);
+    }
+    if text.len() > limits.max_native_text_len() {
+        return Err(too_large());
+    }
+    if let Some(body) = text.strip_prefix(native::TEXT_PREFIX) {
+        let raw = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| Error::bad("invalid base64url (unpadded, URL-safe alphabet)"))?;
+        return decode(Format::Native, raw, limits);
+    }
+    if native::looks_like_other_version(text) {
+        return Err(Error::bad("unsupported version"));
+    }
+    v1_or(text, limits, Error::bad("unknown token format"))
+}
+
+/// Reads `text` as a V1 macaroon when its bytes start with a V1 location packet header;
+/// otherwise fails with `otherwise`.
+///
+/// V1 and Onedata texts both start with `MDA` (the base64 of a location packet's length `00`),
+/// but no text is both: a V1 binary has `location` at bytes 4–11, so its base64 has `Y2F0aW9u`
+/// at characters 8–15, and `0a` is not a valid Onedata escape; an Onedata text has the escape
+/// `00` there instead, so its base64 reading never starts with a location packet. Which format
+/// a text is in is therefore decided by trying Onedata first and then V1, never guessed; a text
+/// that is neither gets the error of the format its bytes look like.
+fn v1_or(text: &str, limits: &Limits, otherwise: Error) -> Result<Token, Error> {
+    match libmacaroons::decode_base64(text) {
+        Ok(raw) if libmacaroons::v1::starts_with_location(&raw) => {
+            libmacaroons::decode(Format::MacaroonV1, raw, limits)
+        }
+        _ => Err(otherwise),
+    }
+}
+
+/// How a V2 macaroon's text starts: the base64 of the version byte 2 and the next field type
+/// (1 or 2), whose high bits are zero.
+const V2_TEXT_START: &str = "Ag";
+
+/// Decodes the text form of a libmacaroons-format token (V1, V2 or V2J, detected).
+pub(crate) fn decode_macaroon_text(text: &str, limits: &Limits) -> Result<Token, Error> {
+    check_text_size(text, limits)?;
+    libmacaroons::decode_text(text, limits)
+}
+
+fn check_text_size(text: &str, limits: &Limits) -> Result<(), Error> {
     if text.len() > limits.max_text_len() {
         return Err(Error::TokenTooLarge {
             limit: "size",
@@ -80,16 +194,7 @@ pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
     if text.is_empty() {
         return Err(Error::bad("empty input"));
     }
-    if let Some(body) = text.strip_prefix(native::TEXT_PREFIX) {
-        let raw = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| Error::bad("invalid base64url (unpadded, URL-safe alphabet)"))?;
-        return native::decode(raw, limits);
-    }
-    if native::looks_like_other_version(text) {
-        return Err(Error::bad("unsupported version"));
-    }
-    Err(Error::bad("unknown token format"))
+    Ok(())
 }
 
 /// The text form of a token.
@@ -102,39 +207,167 @@ pub(crate) fn encode_text(token: &Token) -> String {
             URL_SAFE_NO_PAD.encode_string(&token.raw, &mut out);
             out
         }
+        Format::Onedata => onedata::encode_text(&token.raw),
+        Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => {
+            libmacaroons::encode_text(token)
+        }
     }
 }
 
+/// A caveat's bytes in `format`: its native encoding, or its text form for the other formats.
 pub(crate) fn encode_caveat(format: Format, caveat: &Caveat) -> Result<Vec<u8>, Error> {
     match format {
         Format::Native => Ok(caveat.to_native()),
+        _ => Ok(caveat.to_text().into_bytes()),
     }
 }
 
+/// Decodes one caveat's bytes. For Onedata, the text must be UTF-8, parse, and be exactly the
+/// canonical text of what it parses to (so what is checked is what was MACed, one text per
+/// meaning); anything else is `tokenCaveatUnknown`.
 pub(crate) fn decode_caveat(format: Format, index: usize, bytes: &[u8]) -> Result<Caveat, Error> {
     match format {
         Format::Native => Caveat::from_native(bytes).map_err(|_| Error::TokenCaveatUnknown {
             index,
-            caveat: hex::encode(bytes),
+            caveat: hex_excerpt(bytes),
         }),
+        _ => {
+            let unknown = || Error::TokenCaveatUnknown {
+                index,
+                caveat: String::from_utf8_lossy(bytes).into_owned(),
+            };
+            let text = std::str::from_utf8(bytes).map_err(|_| unknown())?;
+            let caveat = Caveat::from_text(text).map_err(|_| unknown())?;
+            if caveat.to_text() != text {
+                return Err(unknown());
+            }
+            Ok(caveat)
+        }
     }
 }
 
-pub(crate) fn decode_identifier(format: Format, bytes: &[u8]) -> Result<Identifier<'_>, Error> {
+/// The identifier of a token (parsed, not verified).
+pub(crate) fn decode_identifier(token: &Token) -> Result<Identifier<'_>, Error> {
+    match token.format {
+        Format::Native => native::decode_identifier(token.identifier_bytes()),
+        Format::Onedata => onedata::decode_identifier(token),
+        Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => Err(Error::bad(
+            "a libmacaroons-format identifier is opaque (see Token::identifier_bytes)",
+        )),
+    }
+}
+
+/// The location of a token whose location is not covered by its tag (Onedata and the
+/// libmacaroons formats); `None` for native tokens.
+pub(crate) fn untrusted_location(token: &Token) -> Option<&[u8]> {
+    match token.format {
+        Format::Native => None,
+        Format::Onedata => Some(onedata::location(&token.raw)),
+        Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => {
+            Some(libmacaroons::location(token))
+        }
+    }
+}
+
+/// Encodes an identifier and signs it: a token of `format` with no caveats yet.
+pub(crate) fn start(
+    format: Format,
+    key: &crate::key::RootKey,
+    identifier: &Identifier<'_>,
+) -> Result<Token, Error> {
     match format {
-        Format::Native => native::decode_identifier(bytes),
+        Format::Native => {
+            let id_bytes = native::encode_identifier(identifier);
+            let tag = crate::chain::start(key, &id_bytes);
+            Ok(native::assemble(&id_bytes, &[], &tag))
+        }
+        Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => {
+            Err(Error::BadValueIdentifier {
+                key: "identifier",
+                reason: "libmacaroons formats carry opaque identifiers (see Token::mint_macaroon)",
+            })
+        }
+        Format::Onedata => {
+            let id_text = onedata::encode_identifier(identifier)?;
+            let tag = crate::chain::start(key, id_text.as_bytes());
+            onedata::assemble(
+                identifier.location.as_bytes(),
+                id_text.as_bytes(),
+                &[],
+                &tag,
+            )
+        }
     }
 }
 
 /// A copy of `token` with one more caveat and the new tag.
-pub(crate) fn reassemble(token: &Token, caveat: &[u8], tag: &Tag) -> Token {
+///
+/// # Errors
+/// `badValueCaveat` when the caveat cannot be written in the token's format (an Onedata packet
+/// holds at most 65,535 bytes).
+pub(crate) fn reassemble(token: &Token, caveat: &[u8], tag: &Tag) -> Result<Token, Error> {
+    let caveats: Vec<&[u8]> = token
+        .caveat_bytes()
+        .chain(std::iter::once(caveat))
+        .collect();
     match token.format {
         Format::Native => {
-            let caveats: Vec<&[u8]> = token
-                .caveat_bytes()
-                .chain(std::iter::once(caveat))
-                .collect();
-            native::assemble(token.identifier_bytes(), &caveats, tag)
+            let mut out = native::assemble(token.identifier_bytes(), &caveats, tag);
+            third_party::index_native(&mut out);
+            Ok(out)
         }
+        Format::Onedata => onedata::assemble(
+            onedata::location(&token.raw),
+            token.identifier_bytes(),
+            &caveats,
+            tag,
+        ),
+        Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => libmacaroons::append(
+            token,
+            libmacaroons::Parts {
+                cid: caveat,
+                vid: None,
+                location: &[],
+            },
+            tag,
+        ),
+    }
+}
+
+/// Decodes a binary form, dispatching on the format. The caller has checked the size.
+pub(crate) fn decode(format: Format, raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
+    match format {
+        Format::Native => {
+            let mut token = native::decode(raw, limits)?;
+            third_party::index_native(&mut token);
+            Ok(token)
+        }
+        Format::Onedata => onedata::decode(raw, limits),
+        Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => {
+            libmacaroons::decode(format, raw, limits)
+        }
+    }
+}
+
+/// Hex of at most [`MAX_ERROR_EXCERPT`] bytes, or the bytes themselves when they are printable
+/// UTF-8 (no control characters) of at most that length: how ids appear in error details.
+pub(crate) fn display_bytes(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if bytes.len() <= MAX_ERROR_EXCERPT && !text.chars().any(char::is_control) => {
+            text.to_owned()
+        }
+        _ => hex_excerpt(bytes),
+    }
+}
+
+/// Most bytes of an undecodable caveat shown (as hex) in an error's details.
+pub(crate) const MAX_ERROR_EXCERPT: usize = 64;
+
+/// Hex of at most [`MAX_ERROR_EXCERPT`] bytes, with `…` when cut.
+pub(crate) fn hex_excerpt(bytes: &[u8]) -> String {
+    if bytes.len() <= MAX_ERROR_EXCERPT {
+        hex::encode(bytes)
+    } else {
+        format!("{}…", hex::encode(&bytes[..MAX_ERROR_EXCERPT]))
     }
 }

@@ -3,10 +3,14 @@
 //! exact bytes the chain MACs; text form `cvt1_` + base64url without padding.
 
 use std::borrow::Cow;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use super::cbor::{self, Reader};
 use super::{Format, Limits};
+use crate::caveat::{kind, AppCaveat, TimeCaveat, IP_MAX_ENTRIES};
 use crate::chain::{Tag, TAG_LEN};
 use crate::error::Error;
 use crate::token::{self, Identifier, InviteType, Persistence, Subject, Token, TokenType};
@@ -78,6 +82,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
         identifier,
         caveats,
         tag,
+        third_party: Vec::new(),
     })
 }
 
@@ -124,6 +129,7 @@ pub(crate) fn assemble(identifier: &[u8], caveats: &[&[u8]], tag: &Tag) -> Token
         identifier: id_range,
         caveats: ranges,
         tag: tag_range,
+        third_party: Vec::new(),
     }
 }
 
@@ -188,6 +194,20 @@ pub(crate) fn encode_identifier(id: &Identifier<'_>) -> Vec<u8> {
     out
 }
 
+/// The key id of an identifier that [`decode_identifier`] accepted (as every token's was when
+/// it was decoded or minted), read without decoding the rest: the verifier needs only this
+/// before the chain.
+pub(crate) fn key_id(bytes: &[u8]) -> Result<Option<&str>, Error> {
+    let mut r = Reader::new(bytes);
+    r.array_of(6)?;
+    r.text(token::MAX_ID_LEN)?;
+    if r.null() {
+        Ok(None)
+    } else {
+        r.text(token::MAX_ID_LEN).map(Some)
+    }
+}
+
 /// Decodes an identifier, borrowing its strings; enforces the field rules of SPEC.md §3.
 pub(crate) fn decode_identifier(bytes: &[u8]) -> Result<Identifier<'_>, Error> {
     const MAX: usize = token::MAX_ID_LEN;
@@ -211,7 +231,7 @@ pub(crate) fn decode_identifier(bytes: &[u8]) -> Result<Identifier<'_>, Error> {
         (TYPE_IDENTITY, 1) => TokenType::Identity,
         (TYPE_INVITE, 4) => TokenType::Invite {
             invite_type: InviteType::from_code(r.uint()?)
-                .ok_or(Error::bad("unknown invite type"))?,
+                .ok_or_else(|| Error::bad("unknown invite type"))?,
             target: Cow::Borrowed(r.text(MAX)?),
             params: Cow::Borrowed(r.text(MAX)?),
         },
@@ -237,4 +257,293 @@ pub(crate) fn decode_identifier(bytes: &[u8]) -> Result<Identifier<'_>, Error> {
     id.validate()
         .map_err(|_| Error::bad("identifier field breaks the charset or length rules"))?;
     Ok(id)
+}
+
+/// A native caveat of a common kind, read in place (no allocation) for the verifier's clearing
+/// path. [`view_caveat`] yields one only for bytes that [`Caveat::from_native`] accepts, with the
+/// same meaning; anything else (other kinds, malformed bytes) gets `None` and goes through the
+/// owned decoder, which stays the authority for errors. A property test checks the equivalence.
+///
+/// [`Caveat::from_native`]: crate::caveat::Caveat
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CaveatView<'a> {
+    /// `time`: valid while `now < valid_until` (+ leeway).
+    Time(TimeCaveat),
+    /// `ip`: the whitelist's entries, validated.
+    Ip(IpView<'a>),
+    /// `app`: a valid name and value.
+    App {
+        /// `<namespace>/<name>`.
+        name: &'a str,
+        /// The value the predicate receives.
+        value: &'a str,
+    },
+}
+
+impl CaveatView<'_> {
+    /// The kind's code, as [`Caveat::kind`](crate::caveat::Caveat) gives it for the owned
+    /// caveat.
+    pub(crate) fn kind(&self) -> u64 {
+        match self {
+            Self::Time(_) => kind::TIME,
+            Self::Ip(_) => kind::IP,
+            Self::App { .. } => kind::APP,
+        }
+    }
+}
+
+/// The entries of an `ip` caveat, in place: the CBOR items after the whitelist's array head.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IpView<'a> {
+    entries: &'a [u8],
+}
+
+impl IpView<'_> {
+    /// The same decision as [`IpCaveat::holds`](crate::caveat::IpCaveat::holds).
+    pub(crate) fn holds(&self, client: Option<IpAddr>) -> bool {
+        let Some(client) = client.map(|ip| ip.to_canonical()) else {
+            return false;
+        };
+        // Each entry was validated by `view_caveat`: a byte string head (one byte, since entries
+        // are shorter than 24 bytes), then 5 or 17 bytes. Host bits below the prefix are ignored.
+        let mut rest = self.entries;
+        while let Some((&head, tail)) = rest.split_first() {
+            let len = usize::from(head & 0x1f);
+            let Some((entry, next)) = tail.split_at_checked(len) else {
+                return false;
+            };
+            rest = next;
+            let hit = match (client, entry) {
+                (IpAddr::V4(c), [a, b, d, e, p]) if *p <= 32 => {
+                    let net = u32::from_be_bytes([*a, *b, *d, *e]);
+                    let mask = u32::MAX.checked_shl(32 - u32::from(*p)).unwrap_or(0);
+                    (u32::from(c) ^ net) & mask == 0
+                }
+                (IpAddr::V6(c), [addr @ .., p]) if entry.len() == IP_ENTRY_V6 && *p <= 128 => {
+                    let mut octets = [0u8; 16];
+                    octets.copy_from_slice(addr);
+                    let net = u128::from_be_bytes(octets);
+                    let mask = u128::MAX.checked_shl(128 - u32::from(*p)).unwrap_or(0);
+                    (u128::from(c) ^ net) & mask == 0
+                }
+                _ => false,
+            };
+            if hit {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// The longest `ip` entry: 16 address bytes and a prefix length (an IPv4 entry has 4 and one).
+const IP_ENTRY_V6: usize = 17;
+
+fn ip_entry(b: &[u8]) -> Option<IpNet> {
+    match *b {
+        [a, b2, c, d, p] => Ipv4Net::new(Ipv4Addr::new(a, b2, c, d), p)
+            .ok()
+            .map(IpNet::V4),
+        [ref addr @ .., p] if b.len() == IP_ENTRY_V6 => {
+            let octets: [u8; 16] = addr.try_into().ok()?;
+            let addr = Ipv6Addr::from(octets);
+            // The owned decoder refuses IPv4-mapped entries (they could never match the
+            // canonicalized client): leave them to it.
+            if addr.to_ipv4_mapped().is_some() {
+                return None;
+            }
+            Ipv6Net::new(addr, p).ok().map(IpNet::V6)
+        }
+        _ => None,
+    }
+}
+
+/// Reads a native caveat of kind `time`, `ip` or `app` in place; `None` for anything else.
+pub(crate) fn view_caveat(bytes: &[u8]) -> Option<CaveatView<'_>> {
+    // The array head and the kind: with minimal heads (which the owned decoder requires) a
+    // 2- or 3-item array and a kind below 24 are one byte each.
+    let (&[head, kind_byte], rest) = bytes.split_first_chunk::<2>()?;
+    let mut r = Reader::new(rest);
+    let view = match (head, u64::from(kind_byte)) {
+        (TWO_ITEMS, kind::TIME) => CaveatView::Time(TimeCaveat {
+            valid_until: r.uint().ok()?,
+        }),
+        (TWO_ITEMS, kind::IP) => {
+            let count = r.array(IP_MAX_ENTRIES).ok()?;
+            if count == 0 {
+                return None;
+            }
+            let start = r.position();
+            for _ in 0..count {
+                ip_entry(r.bytes(IP_ENTRY_V6).ok()?)?;
+            }
+            CaveatView::Ip(IpView {
+                entries: rest.get(start..r.position())?,
+            })
+        }
+        (THREE_ITEMS, kind::APP) => {
+            let name = r.text(usize::MAX).ok()?;
+            let value = r.text(usize::MAX).ok()?;
+            if !AppCaveat::is_valid(name, value) {
+                return None;
+            }
+            CaveatView::App { name, value }
+        }
+        _ => return None,
+    };
+    r.finish().ok()?;
+    Some(view)
+}
+
+/// One-byte CBOR heads of 2- and 3-item arrays.
+const TWO_ITEMS: u8 = (cbor::MAJOR_ARRAY << 5) | 2;
+const THREE_ITEMS: u8 = (cbor::MAJOR_ARRAY << 5) | 3;
+
+#[cfg(test)]
+mod tests {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::caveat::{Caveat, InviteTypeCaveat, IpCaveat};
+
+    /// Networks and clients drawn around a few prefixes, so that matches and misses both occur.
+    fn v4(first: u8, rest: [u8; 3]) -> Ipv4Addr {
+        Ipv4Addr::new(first, rest[0], rest[1], rest[2])
+    }
+
+    fn arb_net() -> impl Strategy<Value = IpNet> {
+        prop_oneof![
+            (
+                prop::sample::select(vec![10u8, 192, 0, 255]),
+                any::<[u8; 3]>(),
+                0u8..=32
+            )
+                .prop_map(|(f, r, p)| IpNet::V4(Ipv4Net::new(v4(f, r), p).expect("prefix"))),
+            (any::<[u8; 16]>(), 0u8..=128).prop_map(|(mut a, p)| {
+                a[0] = 0x20;
+                IpNet::V6(Ipv6Net::new(Ipv6Addr::from(a), p).expect("prefix"))
+            }),
+            // IPv4-mapped entries, which the owned decoder refuses.
+            (any::<[u8; 4]>(), 96u8..=128).prop_map(|(a, p)| {
+                let mapped = Ipv4Addr::from(a).to_ipv6_mapped();
+                IpNet::V6(Ipv6Net::new(mapped, p).expect("prefix"))
+            }),
+        ]
+    }
+
+    fn arb_client() -> impl Strategy<Value = Option<IpAddr>> {
+        prop_oneof![
+            Just(None),
+            (
+                prop::sample::select(vec![10u8, 192, 0, 255, 11]),
+                any::<[u8; 3]>()
+            )
+                .prop_map(|(f, r)| Some(IpAddr::V4(v4(f, r)))),
+            (prop::sample::select(vec![10u8, 192]), any::<[u8; 3]>())
+                .prop_map(|(f, r)| Some(IpAddr::V6(v4(f, r).to_ipv6_mapped()))),
+            any::<[u8; 16]>().prop_map(|mut a| {
+                a[0] = 0x20;
+                Some(IpAddr::V6(Ipv6Addr::from(a)))
+            }),
+        ]
+    }
+
+    fn arb_caveat() -> impl Strategy<Value = Caveat> {
+        prop_oneof![
+            any::<u64>().prop_map(Caveat::time),
+            vec(arb_net(), 1..4).prop_map(|w| Caveat::Ip(IpCaveat::new(w).expect("ip"))),
+            ("[a-z0-9._-]{1,8}/[a-z0-9._-]{1,8}", "[ -~]{0,12}")
+                .prop_map(|(n, v)| { Caveat::App(AppCaveat::new(&n, &v).expect("app")) }),
+            Just(Caveat::InviteType(
+                InviteTypeCaveat::from_text("userJoinGroup").expect("invite type")
+            )),
+        ]
+    }
+
+    /// The name rules as first written (two passes and `split_once`), for the one-pass version.
+    fn reference_name_ok(name: &str) -> bool {
+        (3..=64).contains(&name.len())
+            && name.bytes().all(|b| {
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'.' | b'_' | b'-' | b'/')
+            })
+            && matches!(name.split_once('/'),
+                Some((ns, rest)) if !ns.is_empty() && !rest.is_empty() && !rest.contains('/'))
+    }
+
+    proptest! {
+        #[test]
+        fn view_agrees_with_the_owned_decoder(
+            caveat in arb_caveat(),
+            edit in prop::option::of((any::<prop::sample::Index>(), any::<u8>())),
+            cut in prop::option::of(any::<prop::sample::Index>()),
+            clients in vec(arb_client(), 1..8),
+        ) {
+            let mut bytes = caveat.to_native();
+            if let Some((i, b)) = edit {
+                let i = i.index(bytes.len());
+                bytes[i] = b;
+            }
+            if let Some(c) = cut {
+                bytes.truncate(c.index(bytes.len() + 1));
+            }
+            let owned = Caveat::from_native(&bytes);
+            if let (Some(v), Ok(o)) = (view_caveat(&bytes), &owned) {
+                // The verifier asks `caveat_allowed`'s table with the view's kind.
+                prop_assert_eq!(v.kind(), o.kind());
+            }
+            match (view_caveat(&bytes), owned) {
+                (Some(CaveatView::Time(v)), Ok(Caveat::Time(o))) => prop_assert_eq!(v, o),
+                (Some(CaveatView::Ip(v)), Ok(Caveat::Ip(o))) => {
+                    for c in clients {
+                        prop_assert_eq!(v.holds(c), o.holds(c), "client {:?}", c);
+                    }
+                }
+                (Some(CaveatView::App { name, value }), Ok(Caveat::App(o))) => {
+                    prop_assert_eq!(name, o.name());
+                    prop_assert_eq!(value, o.value());
+                }
+                (Some(v), o) => prop_assert!(false, "view {:?} but owned {:?}", v, o),
+                // The fast path must stay in use for the kinds it covers.
+                (None, Ok(Caveat::Time(_) | Caveat::Ip(_) | Caveat::App(_))) => {
+                    prop_assert!(false, "no view for {:?}", bytes)
+                }
+                (None, _) => {}
+            }
+        }
+
+        #[test]
+        fn random_bytes_never_view_what_the_owned_decoder_refuses(
+            bytes in vec(any::<u8>(), 0..24),
+        ) {
+            if view_caveat(&bytes).is_some() {
+                prop_assert!(Caveat::from_native(&bytes).is_ok());
+            }
+        }
+
+        #[test]
+        fn app_names_follow_the_reference_rules(name in "[a-z0-9/._A-Z -]{0,70}") {
+            prop_assert_eq!(AppCaveat::is_valid(&name, "v"), reference_name_ok(&name));
+        }
+
+        #[test]
+        fn key_id_reads_what_the_identifier_decoder_reads(
+            kid in prop::option::of("[a-z0-9-]{1,20}"),
+            location in "[a-z.]{1,30}",
+        ) {
+            let id = Identifier {
+                location: location.into(),
+                key_id: kid.map(Into::into),
+                token_id: "t".into(),
+                subject: Subject::User("u".into()),
+                token_type: TokenType::Identity,
+                persistence: Persistence::Named,
+            };
+            let bytes = encode_identifier(&id);
+            let decoded = decode_identifier(&bytes).expect("valid");
+            prop_assert_eq!(key_id(&bytes).expect("key id"), decoded.key_id.as_deref());
+        }
+    }
 }

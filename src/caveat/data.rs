@@ -1,0 +1,305 @@
+//! Data-access caveats: `data.readonly`, `data.path` and `data.objectid`. They hold only when
+//! the verifier allows data-access caveats (the service can enforce them); the service then
+//! checks each data operation against them (see
+//! [`VerifiedToken::data_access`](crate::verify::VerifiedToken::data_access)).
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use super::{kind, list_entries, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use crate::codec::cbor::{self, Reader};
+use crate::error::Error;
+
+/// Longest path accepted, in bytes.
+pub const MAX_PATH_LEN: usize = 1024;
+/// Longest object id accepted, in hex digits.
+pub const MAX_OBJECTID_LEN: usize = 512;
+
+/// `data.readonly`: the token allows reading data only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DataReadonlyCaveat;
+
+impl DataReadonlyCaveat {
+    pub(crate) fn to_json(self) -> Value {
+        json!({"type": "data.readonly"})
+    }
+
+    pub(crate) fn to_text(self) -> String {
+        "data.readonly".to_owned()
+    }
+
+    pub(crate) fn encode(self, out: &mut Vec<u8>) {
+        write_kind(out, 1, kind::DATA_READONLY);
+    }
+}
+
+/// Checks a caveat's path: canonical and at most [`MAX_PATH_LEN`] bytes.
+fn check_path(path: &str) -> Result<(), &'static str> {
+    if path.len() > MAX_PATH_LEN {
+        return Err("path longer than 1024 bytes");
+    }
+    check_canonical(path)
+}
+
+/// Checks a canonical path: `/<space id>[/<name>…]`, no trailing slash, no empty, `.` or `..`
+/// segment, no control characters.
+fn check_canonical(path: &str) -> Result<(), &'static str> {
+    let rest = path.strip_prefix('/').ok_or("path must start with /")?;
+    if rest.is_empty() {
+        return Err("path must name a space");
+    }
+    if path.chars().any(char::is_control) {
+        return Err("path contains control characters");
+    }
+    if rest
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
+        return Err("path has an empty, . or .. segment (or a trailing slash)");
+    }
+    Ok(())
+}
+
+/// `data.path`: data may be accessed only under the listed canonical paths
+/// (`/<space id>/dir/file`), nested entries included. The text and JSON forms carry each path
+/// in standard base64 with padding, as Onedata does.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DataPathCaveat {
+    /// The allowed paths (never empty), decoded.
+    pub whitelist: Vec<String>,
+}
+
+impl DataPathCaveat {
+    /// A caveat allowing the given paths.
+    ///
+    /// # Errors
+    /// `badValueCaveat` (key `whitelist`) for an empty or too long list or a non-canonical path.
+    pub fn new(whitelist: Vec<String>) -> Result<Self, Error> {
+        if whitelist.is_empty() {
+            return Err(Error::bad_caveat("whitelist", "empty list"));
+        }
+        if whitelist.len() > MAX_LIST_ENTRIES {
+            return Err(Error::bad_caveat("whitelist", "more than 64 entries"));
+        }
+        for p in &whitelist {
+            check_path(p).map_err(|r| Error::bad_caveat("whitelist", r))?;
+        }
+        Ok(Self { whitelist })
+    }
+
+    /// Whether `path` is a listed path or lies below one (segment-wise: `/s1/dir` allows
+    /// `/s1/dir/f` but not `/s1/dir2`). A path that is not canonical is never allowed.
+    #[must_use]
+    pub fn allows(&self, path: &str) -> bool {
+        check_canonical(path).is_ok()
+            && self.whitelist.iter().any(|p| {
+                path.strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+    }
+
+    fn encoded(&self) -> Vec<String> {
+        self.whitelist.iter().map(|p| STANDARD.encode(p)).collect()
+    }
+
+    fn decode_entry(b64: &str) -> Result<String, Error> {
+        let bad = |r| Error::bad_caveat("whitelist", r);
+        let bytes = STANDARD
+            .decode(b64)
+            .map_err(|_| bad("not standard base64 with padding"))?;
+        if STANDARD.encode(&bytes) != b64 {
+            return Err(bad("not canonical base64"));
+        }
+        String::from_utf8(bytes).map_err(|_| bad("path is not UTF-8"))
+    }
+
+    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        let list = f
+            .strings("whitelist")?
+            .into_iter()
+            .map(Self::decode_entry)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(list)
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        json!({"type": "data.path", "whitelist": self.encoded()})
+    }
+
+    pub(crate) fn to_text(&self) -> String {
+        format!("data.path = {}", self.encoded().join("|"))
+    }
+
+    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
+        let list = list_entries(rest, "whitelist")?
+            .map(Self::decode_entry)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(list)
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        write_kind(out, 2, kind::DATA_PATH);
+        cbor::write_array(out, self.whitelist.len());
+        for p in &self.whitelist {
+            cbor::write_text(out, p);
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
+        let mut list = Vec::with_capacity(n);
+        for _ in 0..n {
+            list.push(r.text(MAX_PATH_LEN).map_err(reason)?.to_owned());
+        }
+        Self::new(list).map_err(|_| "malformed data path list")
+    }
+}
+
+fn check_objectid(id: &str) -> Result<(), &'static str> {
+    if id.is_empty() || id.len() > MAX_OBJECTID_LEN {
+        Err("object id must be 1 to 512 hex digits")
+    } else if !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Err("object id must be hex")
+    } else {
+        Ok(())
+    }
+}
+
+/// `data.objectid`: data may be accessed only in the listed files or directories (CDMI object
+/// ids, hex), nested entries included. Resolving an object id to a file is the service's job.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DataObjectIdCaveat {
+    /// The allowed object ids (never empty).
+    pub whitelist: Vec<String>,
+}
+
+impl DataObjectIdCaveat {
+    /// A caveat allowing the given object ids.
+    ///
+    /// # Errors
+    /// `badValueCaveat` (key `whitelist`) for an empty or too long list or a non-hex id.
+    pub fn new(whitelist: Vec<String>) -> Result<Self, Error> {
+        if whitelist.is_empty() {
+            return Err(Error::bad_caveat("whitelist", "empty list"));
+        }
+        if whitelist.len() > MAX_LIST_ENTRIES {
+            return Err(Error::bad_caveat("whitelist", "more than 64 entries"));
+        }
+        for id in &whitelist {
+            check_objectid(id).map_err(|r| Error::bad_caveat("whitelist", r))?;
+        }
+        Ok(Self { whitelist })
+    }
+
+    /// Whether `objectid` is listed (case-insensitive hex comparison).
+    #[must_use]
+    pub fn allows(&self, objectid: &str) -> bool {
+        self.whitelist
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(objectid))
+    }
+
+    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        let list = f
+            .strings("whitelist")?
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        Self::new(list)
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        json!({"type": "data.objectid", "whitelist": self.whitelist})
+    }
+
+    pub(crate) fn to_text(&self) -> String {
+        format!("data.objectid = {}", self.whitelist.join("|"))
+    }
+
+    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
+        let list = list_entries(rest, "whitelist")?
+            .map(str::to_owned)
+            .collect();
+        Self::new(list)
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        write_kind(out, 2, kind::DATA_OBJECTID);
+        cbor::write_array(out, self.whitelist.len());
+        for id in &self.whitelist {
+            cbor::write_text(out, id);
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
+        let mut list = Vec::with_capacity(n);
+        for _ in 0..n {
+            list.push(r.text(MAX_OBJECTID_LEN).map_err(reason)?.to_owned());
+        }
+        Self::new(list).map_err(|_| "malformed object id list")
+    }
+}
+
+/// `authorization = none`: the token carries no authorization at all. Onedata 20.02 wrote it
+/// into access tokens meant only to prove identity; this crate recognizes it and never lets it
+/// hold, so such a token authorizes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AuthorizationNoneCaveat;
+
+impl AuthorizationNoneCaveat {
+    pub(crate) fn to_json(self) -> Value {
+        json!({"type": "authorizationNone"})
+    }
+
+    pub(crate) fn to_text(self) -> String {
+        "authorization = none".to_owned()
+    }
+
+    pub(crate) fn encode(self, out: &mut Vec<u8>) {
+        write_kind(out, 1, kind::AUTHORIZATION_NONE);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_canonical_and_allow_nested_entries_only() {
+        let c = DataPathCaveat::new(vec!["/s1/dir".into(), "/s2".into()]).expect("caveat");
+        assert!(c.allows("/s1/dir"));
+        assert!(c.allows("/s1/dir/f.txt"));
+        assert!(c.allows("/s2/a/b"));
+        assert!(!c.allows("/s1/dir2"));
+        assert!(!c.allows("/s1"));
+        assert!(!c.allows("/s1/dir/../../s3"));
+        assert!(!c.allows("/s1/dir/"));
+        let deep = format!("/s2/{}", "d/".repeat(1000) + "f");
+        assert!(
+            c.allows(&deep),
+            "requests are not bound by the caveat's path length"
+        );
+        for bad in [
+            "", "/", "s1", "/s1/", "/s1//d", "/s1/./d", "/s1/../d", "/s1/\n",
+        ] {
+            assert!(DataPathCaveat::new(vec![bad.into()]).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn base64_entries_are_strict() {
+        assert_eq!(
+            DataPathCaveat::decode_entry("L3NwYWNlMS9maWxlMS50eHQ=").expect("ok"),
+            "/space1/file1.txt"
+        );
+        for bad in [
+            "L3NwYWNlMS9maWxlMS50eHQ",
+            "L3NwYWNlMS9maWxlMS50eHR=",
+            "L3N_",
+        ] {
+            assert!(DataPathCaveat::decode_entry(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! `geo.country` and `geo.region`: where the client address is, as the verifier's
+//! [`GeoSource`](crate::geo::GeoSource) locates it, must (whitelist) or must not (blacklist) be
+//! one of the listed countries or regions. An address the source cannot locate fails closed,
+//! for blacklists too.
+
+use serde_json::{json, Value};
+
+use super::{kind, list_entries, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use crate::codec::cbor::{self, Reader};
+use crate::error::Error;
+use crate::geo::Region;
+
+/// Whether a list names what is allowed or what is denied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Filter {
+    /// The value must be listed (text operator `=`).
+    Whitelist,
+    /// The value must not be listed (text operator `!=`).
+    Blacklist,
+}
+
+impl Filter {
+    /// `"whitelist"` or `"blacklist"`, as in the JSON form.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Whitelist => "whitelist",
+            Self::Blacklist => "blacklist",
+        }
+    }
+
+    fn operator(self) -> &'static str {
+        match self {
+            Self::Whitelist => "=",
+            Self::Blacklist => "!=",
+        }
+    }
+
+    fn code(self) -> u64 {
+        match self {
+            Self::Whitelist => 0,
+            Self::Blacklist => 1,
+        }
+    }
+
+    fn from_code(code: u64) -> Option<Self> {
+        match code {
+            0 => Some(Self::Whitelist),
+            1 => Some(Self::Blacklist),
+            _ => None,
+        }
+    }
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        match f.get("filter")?.as_str() {
+            Some("whitelist") => Ok(Self::Whitelist),
+            Some("blacklist") => Ok(Self::Blacklist),
+            _ => Err(Error::bad_caveat(
+                "filter",
+                "expected \"whitelist\" or \"blacklist\"",
+            )),
+        }
+    }
+
+    /// Applies the filter: with `matches(entry)` telling whether a listed entry matches the
+    /// client, a whitelist needs one match and a blacklist needs none.
+    fn allows<T>(self, list: &[T], matches: impl Fn(&T) -> bool) -> bool {
+        match self {
+            Self::Whitelist => list.iter().any(matches),
+            Self::Blacklist => !list.iter().any(matches),
+        }
+    }
+}
+
+/// Checks a two-letter country code: exactly two ASCII uppercase letters (ISO 3166-1 alpha-2).
+fn check_country(code: &str) -> Result<(), Error> {
+    if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(Error::bad_caveat("list", "not a two-letter country code"))
+    }
+}
+
+fn check_len<T>(list: &[T]) -> Result<(), Error> {
+    if list.is_empty() {
+        Err(Error::bad_caveat("list", "empty list"))
+    } else if list.len() > MAX_LIST_ENTRIES {
+        Err(Error::bad_caveat("list", "more than 64 entries"))
+    } else {
+        Ok(())
+    }
+}
+
+/// `geo.country = PL|FR` (whitelist) or `geo.country != PL|FR` (blacklist).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GeoCountryCaveat {
+    /// Whitelist or blacklist.
+    pub filter: Filter,
+    /// ISO 3166-1 alpha-2 codes, uppercase (never empty).
+    pub list: Vec<String>,
+}
+
+impl GeoCountryCaveat {
+    /// A country caveat.
+    ///
+    /// # Errors
+    /// `badValueCaveat` (key `list`) when the list is empty, too long, or holds something other
+    /// than two uppercase ASCII letters.
+    pub fn new(filter: Filter, list: Vec<String>) -> Result<Self, Error> {
+        check_len(&list)?;
+        for c in &list {
+            check_country(c)?;
+        }
+        Ok(Self { filter, list })
+    }
+
+    /// Whether the client's country (`None` when it could not be located) passes the filter.
+    #[must_use]
+    pub fn holds(&self, country: Option<&str>) -> bool {
+        country.is_some_and(|c| self.filter.allows(&self.list, |e| e == c))
+    }
+
+    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        let filter = Filter::from_json(f)?;
+        let list = f.strings("list")?.into_iter().map(str::to_owned).collect();
+        Self::new(filter, list)
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        json!({"type": "geo.country", "filter": self.filter.name(), "list": self.list})
+    }
+
+    pub(crate) fn to_text(&self) -> String {
+        format!(
+            "geo.country {} {}",
+            self.filter.operator(),
+            self.list.join("|")
+        )
+    }
+
+    pub(crate) fn from_text(filter: Filter, rest: &str) -> Result<Self, Error> {
+        let list = list_entries(rest, "list")?.map(str::to_owned).collect();
+        Self::new(filter, list)
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        write_kind(out, 3, kind::GEO_COUNTRY);
+        cbor::write_uint(out, self.filter.code());
+        cbor::write_array(out, self.list.len());
+        for c in &self.list {
+            cbor::write_text(out, c);
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+        let filter = Filter::from_code(r.uint().map_err(reason)?).ok_or("unknown filter")?;
+        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
+        let mut list = Vec::with_capacity(n);
+        for _ in 0..n {
+            list.push(r.text(2).map_err(reason)?.to_owned());
+        }
+        Self::new(filter, list).map_err(|_| "malformed country list")
+    }
+}
+
+/// `geo.region = Europe|Asia` (whitelist) or `geo.region != EU` (blacklist).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GeoRegionCaveat {
+    /// Whitelist or blacklist.
+    pub filter: Filter,
+    /// The regions (never empty).
+    pub list: Vec<Region>,
+}
+
+impl GeoRegionCaveat {
+    /// A region caveat.
+    ///
+    /// # Errors
+    /// `badValueCaveat` (key `list`) when the list is empty or too long.
+    pub fn new(filter: Filter, list: Vec<Region>) -> Result<Self, Error> {
+        check_len(&list)?;
+        Ok(Self { filter, list })
+    }
+
+    /// Whether the client's regions (`None` when it could not be located; an EU country is in
+    /// two regions, `Europe` and `EU`) pass the filter.
+    #[must_use]
+    pub fn holds(&self, regions: Option<&[Region]>) -> bool {
+        regions.is_some_and(|rs| self.filter.allows(&self.list, |e| rs.contains(e)))
+    }
+
+    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        let filter = Filter::from_json(f)?;
+        let list = f
+            .strings("list")?
+            .into_iter()
+            .map(parse_region)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(filter, list)
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        let names: Vec<&str> = self.list.iter().map(|r| r.name()).collect();
+        json!({"type": "geo.region", "filter": self.filter.name(), "list": names})
+    }
+
+    pub(crate) fn to_text(&self) -> String {
+        let names: Vec<&str> = self.list.iter().map(|r| r.name()).collect();
+        format!("geo.region {} {}", self.filter.operator(), names.join("|"))
+    }
+
+    pub(crate) fn from_text(filter: Filter, rest: &str) -> Result<Self, Error> {
+        let list = list_entries(rest, "list")?
+            .map(parse_region)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(filter, list)
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        write_kind(out, 3, kind::GEO_REGION);
+        cbor::write_uint(out, self.filter.code());
+        cbor::write_array(out, self.list.len());
+        for r in &self.list {
+            cbor::write_uint(out, r.code());
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+        let filter = Filter::from_code(r.uint().map_err(reason)?).ok_or("unknown filter")?;
+        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
+        let mut list = Vec::with_capacity(n);
+        for _ in 0..n {
+            list.push(Region::from_code(r.uint().map_err(reason)?).ok_or("unknown region code")?);
+        }
+        Self::new(filter, list).map_err(|_| "empty region list")
+    }
+}
+
+fn parse_region(name: &str) -> Result<Region, Error> {
+    Region::from_name(name).ok_or_else(|| Error::bad_caveat("list", "unknown region"))
+}
+
+/// Splits `geo.<x> = …` / `geo.<x> != …` into the filter and the list text.
+pub(crate) fn split_operator(rest: &str) -> Option<(Filter, &str)> {
+    if let Some(list) = rest.strip_prefix(" = ") {
+        Some((Filter::Whitelist, list))
+    } else {
+        rest.strip_prefix(" != ")
+            .map(|list| (Filter::Blacklist, list))
+    }
+}

@@ -1,0 +1,116 @@
+//! `interface`: the token may only be used through one interface, e.g. `interface = rest`.
+
+use serde_json::{json, Value};
+
+use super::{kind, reason, write_kind, Fields};
+use crate::codec::cbor::{self, Reader};
+use crate::error::Error;
+
+/// The interfaces a client can use a token through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Interface {
+    /// The REST API, `rest`.
+    Rest,
+    /// The Oneclient data client, `oneclient`.
+    Oneclient,
+    /// The GraphSync websocket channel, `graphsync`.
+    Graphsync,
+}
+
+impl Interface {
+    /// Every interface, in code order.
+    pub const ALL: &'static [Interface] = &[Self::Rest, Self::Oneclient, Self::Graphsync];
+
+    /// The name used in text and JSON forms.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rest => "rest",
+            Self::Oneclient => "oneclient",
+            Self::Graphsync => "graphsync",
+        }
+    }
+
+    /// Looks an interface up by its name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|i| i.name() == name)
+    }
+
+    /// Parses a name, with a typed error.
+    ///
+    /// # Errors
+    /// `badValueCaveat` (key `interface`).
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        Self::from_name(name)
+            .ok_or_else(|| Error::bad_caveat("interface", "expected rest, oneclient or graphsync"))
+    }
+
+    fn code(self) -> u64 {
+        match self {
+            Self::Rest => 0,
+            Self::Oneclient => 1,
+            Self::Graphsync => 2,
+        }
+    }
+
+    fn from_code(code: u64) -> Option<Self> {
+        Self::ALL.iter().copied().find(|i| i.code() == code)
+    }
+}
+
+impl std::fmt::Display for Interface {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The interface the request came through must be this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InterfaceCaveat {
+    /// The only interface allowed.
+    pub interface: Interface,
+}
+
+impl InterfaceCaveat {
+    /// Whether the request's interface (`None` when unknown, which fails closed) is the one.
+    #[must_use]
+    pub fn holds(&self, interface: Option<Interface>) -> bool {
+        interface == Some(self.interface)
+    }
+
+    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        let name = f
+            .get("interface")?
+            .as_str()
+            .ok_or_else(|| Error::bad_caveat("interface", "not a string"))?;
+        Ok(Self {
+            interface: Interface::parse(name)?,
+        })
+    }
+
+    pub(crate) fn to_json(self) -> Value {
+        json!({"type": "interface", "interface": self.interface.name()})
+    }
+
+    pub(crate) fn to_text(self) -> String {
+        format!("interface = {}", self.interface.name())
+    }
+
+    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
+        Ok(Self {
+            interface: Interface::parse(rest)?,
+        })
+    }
+
+    pub(crate) fn encode(self, out: &mut Vec<u8>) {
+        write_kind(out, 2, kind::INTERFACE);
+        cbor::write_uint(out, self.interface.code());
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+        let interface =
+            Interface::from_code(r.uint().map_err(reason)?).ok_or("unknown interface code")?;
+        Ok(Self { interface })
+    }
+}

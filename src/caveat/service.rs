@@ -1,0 +1,198 @@
+//! `service`: the service that received the token (and authenticated itself to the verifier)
+//! must be one of the listed ones, e.g. `service = ozw-onezone|opw-*`.
+
+use serde_json::{json, Value};
+
+use super::{kind, list_entries, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use crate::codec::cbor::{self, Reader};
+use crate::error::Error;
+use crate::token::check_id;
+
+/// The id that matches any id of a kind, in caveat whitelists (`opw-*`).
+pub const WILDCARD: &str = "*";
+
+/// The kinds of Onedata services, with their three-letter codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServiceKind {
+    /// Onezone's worker, `ozw`.
+    OzWorker,
+    /// Onezone's panel, `ozp`.
+    OzPanel,
+    /// A Oneprovider's worker, `opw`.
+    OpWorker,
+    /// A Oneprovider's panel, `opp`.
+    OpPanel,
+}
+
+impl ServiceKind {
+    /// Every kind, in code order.
+    pub const ALL: &'static [ServiceKind] =
+        &[Self::OzWorker, Self::OzPanel, Self::OpWorker, Self::OpPanel];
+
+    /// The three-letter code, e.g. `opw`.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::OzWorker => "ozw",
+            Self::OzPanel => "ozp",
+            Self::OpWorker => "opw",
+            Self::OpPanel => "opp",
+        }
+    }
+
+    /// Looks a kind up by its three-letter code.
+    #[must_use]
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.code() == code)
+    }
+
+    /// The number used for it in the native format (`api` and `service` caveats).
+    #[must_use]
+    pub fn number(self) -> u64 {
+        match self {
+            Self::OzWorker => 0,
+            Self::OzPanel => 1,
+            Self::OpWorker => 2,
+            Self::OpPanel => 3,
+        }
+    }
+
+    /// Looks a kind up by its native number.
+    #[must_use]
+    pub fn from_number(n: u64) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.number() == n)
+    }
+}
+
+impl std::fmt::Display for ServiceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A service: its kind and id, written `<code>-<id>` (e.g. `ozw-onezone`, `opw-p1`). In a
+/// caveat's whitelist the id may be `*`, matching any service of that kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Service {
+    /// The kind of service.
+    pub kind: ServiceKind,
+    /// Its id (a cluster or provider id; `onezone` for Onezone), or `*` in a whitelist.
+    pub id: String,
+}
+
+impl Service {
+    /// Parses `<code>-<id>` (or `<code>-*`).
+    ///
+    /// # Errors
+    /// `badValueCaveat` (key `whitelist`) for an unknown code or a bad id.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let bad = |r| Error::bad_caveat("whitelist", r);
+        let (code, id) = text
+            .split_once('-')
+            .ok_or(bad("expected <service code>-<id>"))?;
+        let kind = ServiceKind::from_code(code).ok_or(bad("unknown service code"))?;
+        if id != WILDCARD {
+            check_id(id).map_err(bad)?;
+        }
+        Ok(Self {
+            kind,
+            id: id.to_owned(),
+        })
+    }
+
+    /// Whether this whitelist entry matches `actual` (the `*` id matches any id of the kind).
+    #[must_use]
+    pub fn matches(&self, actual: &Service) -> bool {
+        self.kind == actual.kind && (self.id == WILDCARD || self.id == actual.id)
+    }
+}
+
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.kind.code(), self.id)
+    }
+}
+
+/// A whitelist of services; the service the token is used in must match an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ServiceCaveat {
+    /// The allowed services (never empty).
+    pub whitelist: Vec<Service>,
+}
+
+impl ServiceCaveat {
+    /// A caveat allowing the given services.
+    ///
+    /// # Errors
+    /// `badValueCaveat` (key `whitelist`) when the list is empty or too long.
+    pub fn new(whitelist: Vec<Service>) -> Result<Self, Error> {
+        if whitelist.is_empty() {
+            return Err(Error::bad_caveat("whitelist", "empty list"));
+        }
+        if whitelist.len() > MAX_LIST_ENTRIES {
+            return Err(Error::bad_caveat("whitelist", "more than 64 entries"));
+        }
+        Ok(Self { whitelist })
+    }
+
+    /// Whether `service` (`None` when the service did not authenticate) is whitelisted.
+    #[must_use]
+    pub fn holds(&self, service: Option<&Service>) -> bool {
+        service.is_some_and(|s| self.whitelist.iter().any(|e| e.matches(s)))
+    }
+
+    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        let list = f
+            .strings("whitelist")?
+            .into_iter()
+            .map(Service::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(list)
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        let list: Vec<String> = self.whitelist.iter().map(ToString::to_string).collect();
+        json!({"type": "service", "whitelist": list})
+    }
+
+    pub(crate) fn to_text(&self) -> String {
+        let list: Vec<String> = self.whitelist.iter().map(ToString::to_string).collect();
+        format!("service = {}", list.join("|"))
+    }
+
+    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
+        let list = list_entries(rest, "whitelist")?
+            .map(Service::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(list)
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        write_kind(out, 2, kind::SERVICE);
+        cbor::write_array(out, self.whitelist.len());
+        for s in &self.whitelist {
+            cbor::write_array(out, 2);
+            cbor::write_uint(out, s.kind.number());
+            cbor::write_text(out, &s.id);
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+        let n = r.array(MAX_LIST_ENTRIES).map_err(reason)?;
+        let mut list = Vec::with_capacity(n);
+        for _ in 0..n {
+            r.array_of(2).map_err(reason)?;
+            let kind = ServiceKind::from_number(r.uint().map_err(reason)?)
+                .ok_or("unknown service kind")?;
+            let id = r.text(crate::token::MAX_ID_LEN).map_err(reason)?;
+            if id != WILDCARD {
+                check_id(id)?;
+            }
+            list.push(Service {
+                kind,
+                id: id.to_owned(),
+            });
+        }
+        Self::new(list).map_err(|_| "empty service whitelist")
+    }
+}

@@ -1,0 +1,272 @@
+//! libmacaroons' V2J format: the V2 fields as a JSON object.
+//!
+//! ```text
+//! { "v": 2, "l": location, "i": identifier, "c": [ { "i": cid, "l": location, "v": vid }, … ],
+//!   "s64": signature }
+//! ```
+//!
+//! Each data field `x` may instead be `x64`, its base64 (either alphabet, padded or not);
+//! giving both is an error, as are unknown and repeated keys. `v` is optional (the number 2 or
+//! the string `"2"`); `c` may be left out when there are no caveats (pymacaroons does). A
+//! token read from V2J keeps the V2 binary form of its fields as its bytes: those are what the
+//! chain MACs. It is written as libmacaroons writes it, in that key order, with `x64` (base64url
+//! without padding) for values that are not UTF-8 and always for the signature.
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::Parts;
+use crate::codec::{Format, Limits};
+use crate::error::Error;
+use crate::token::Token;
+
+/// A JSON value, keeping repeated keys (so that they can be refused) and numbers as written.
+enum Json {
+    Str(String),
+    Uint(u64),
+    Arr(Vec<Json>),
+    Obj(Vec<(String, Json)>),
+    /// Anything else: other numbers, booleans, null.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Json, E> {
+        Ok(Json::Other)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Json, E> {
+        Ok(Json::Other)
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::Uint(v))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Json, E> {
+        Ok(Json::Other)
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::Str(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Json, E> {
+        Ok(Json::Str(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Other)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Arr(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut entries = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Json>()? {
+            entries.push((k, v));
+        }
+        Ok(Json::Obj(entries))
+    }
+}
+
+/// The data fields of one JSON object, each read from `x` or `x64`.
+struct Object<'a> {
+    entries: &'a [(String, Json)],
+}
+
+impl<'a> Object<'a> {
+    /// Refuses repeated keys and keys outside `known`.
+    fn new(json: &'a Json, known: &[&str], what: &'static str) -> Result<Self, Error> {
+        let Json::Obj(entries) = json else {
+            return Err(Error::bad(what));
+        };
+        for (i, (k, _)) in entries.iter().enumerate() {
+            if !known.contains(&k.as_str()) {
+                return Err(Error::bad("unknown key in V2J macaroon"));
+            }
+            if entries[..i].iter().any(|(other, _)| other == k) {
+                return Err(Error::bad("repeated key in V2J macaroon"));
+            }
+        }
+        Ok(Self { entries })
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Json> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// The bytes of data field `name` (from `name` or `name64`), if present.
+    fn data(&self, name: &str, name64: &str) -> Result<Option<Vec<u8>>, Error> {
+        match (self.get(name), self.get(name64)) {
+            (Some(_), Some(_)) => Err(Error::bad("both x and x64 given for a V2J field")),
+            (Some(Json::Str(s)), None) => Ok(Some(s.clone().into_bytes())),
+            (None, Some(Json::Str(s))) => super::decode_base64(s).map(Some),
+            (None, None) => Ok(None),
+            _ => Err(Error::bad("V2J field is not a string")),
+        }
+    }
+}
+
+/// One caveat read from JSON.
+struct JsonCaveat {
+    cid: Vec<u8>,
+    vid: Option<Vec<u8>>,
+    location: Vec<u8>,
+}
+
+/// Decodes the JSON text. The caller has checked its size against the limits.
+pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
+    let json: Json =
+        serde_json::from_str(text).map_err(|_| Error::bad("invalid JSON in V2J macaroon"))?;
+    let top = Object::new(
+        &json,
+        &["v", "i", "i64", "l", "l64", "c", "s", "s64"],
+        "V2J macaroon is not a JSON object",
+    )?;
+    match top.get("v") {
+        None | Some(Json::Uint(2)) => {}
+        Some(Json::Str(s)) if s == "2" => {}
+        Some(_) => return Err(Error::bad("unsupported V2J version")),
+    }
+    let identifier = top
+        .data("i", "i64")?
+        .ok_or(Error::bad("missing identifier field"))?;
+    let location = top.data("l", "l64")?.unwrap_or_default();
+    let signature = top
+        .data("s", "s64")?
+        .ok_or(Error::bad("missing signature field"))?;
+    let list = match top.get("c") {
+        None => &[][..],
+        Some(Json::Arr(items)) => items.as_slice(),
+        Some(_) => return Err(Error::bad("V2J caveats are not an array")),
+    };
+    if list.len() > limits.max_caveats {
+        return Err(Error::TokenTooLarge {
+            limit: "caveats",
+            max: limits.max_caveats,
+        });
+    }
+    let mut caveats = Vec::with_capacity(list.len());
+    for item in list {
+        let c = Object::new(
+            item,
+            &["i", "i64", "l", "l64", "v", "v64"],
+            "V2J caveat is not a JSON object",
+        )?;
+        let cid = c
+            .data("i", "i64")?
+            .ok_or(Error::bad("caveat without identifier field"))?;
+        let vid = c.data("v", "v64")?;
+        let location = c.data("l", "l64")?;
+        if vid.is_none() && location.is_some() {
+            return Err(Error::bad("location without vid in a caveat"));
+        }
+        if vid.as_ref().is_some_and(Vec::is_empty) {
+            return Err(Error::bad("empty vid"));
+        }
+        caveats.push(JsonCaveat {
+            cid,
+            vid,
+            location: location.unwrap_or_default(),
+        });
+    }
+    let tag = crate::chain::Tag::from_slice(&signature)
+        .ok_or(Error::bad("signature must be 32 bytes"))?;
+    let parts: Vec<Parts<'_>> = caveats
+        .iter()
+        .map(|c| Parts {
+            cid: &c.cid,
+            vid: c.vid.as_deref(),
+            location: &c.location,
+        })
+        .collect();
+    // The V2 binary of the same fields, checked by the V2 decoder (limits included).
+    let binary = super::v2::assemble(&location, &identifier, &parts, &tag);
+    let mut token = super::v2::decode(binary.raw, limits)?;
+    token.format = Format::MacaroonV2J;
+    Ok(token)
+}
+
+/// Appends `"key":value` (or `"key64":base64` when `value` is not UTF-8).
+fn field(out: &mut String, key: &str, value: &[u8]) {
+    match std::str::from_utf8(value) {
+        Ok(text) => {
+            out.push('"');
+            out.push_str(key);
+            out.push_str("\":");
+            // Serializing a string cannot fail.
+            out.push_str(&serde_json::to_string(text).unwrap_or_default());
+        }
+        Err(_) => field64(out, key, value),
+    }
+}
+
+fn field64(out: &mut String, key: &str, value: &[u8]) {
+    out.push('"');
+    out.push_str(key);
+    out.push_str("64\":\"");
+    URL_SAFE_NO_PAD.encode_string(value, out);
+    out.push('"');
+}
+
+/// The JSON text of a token's fields.
+pub(crate) fn encode_text(
+    location: &[u8],
+    identifier: &[u8],
+    caveats: &[Parts<'_>],
+    tag: &[u8],
+) -> String {
+    let mut out = String::with_capacity(64 + 2 * (identifier.len() + location.len()));
+    out.push_str("{\"v\":2");
+    if !location.is_empty() {
+        out.push(',');
+        field(&mut out, "l", location);
+    }
+    out.push(',');
+    field(&mut out, "i", identifier);
+    out.push_str(",\"c\":[");
+    for (n, c) in caveats.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        field(&mut out, "i", c.cid);
+        if let Some(vid) = c.vid {
+            if !c.location.is_empty() {
+                out.push(',');
+                field(&mut out, "l", c.location);
+            }
+            out.push(',');
+            field(&mut out, "v", vid);
+        }
+        out.push('}');
+    }
+    out.push_str("],");
+    field64(&mut out, "s", tag);
+    out.push('}');
+    out
+}
