@@ -745,8 +745,15 @@ impl Token {
     /// `tokenCaveatUnknown`.
     pub fn untrusted_caveats(&self) -> impl Iterator<Item = Result<Caveat, Error>> + '_ {
         let format = self.format;
-        self.caveat_bytes()
-            .enumerate()
-            .map(move |(i, b)| codec::decode_caveat(format, i, b))
+        self.caveat_bytes().enumerate().map(move |(i, b)| {
+            if self.is_third_party(i) {
+                // A libmacaroons caveat id may read as a predicate; it is not one.
+                return Err(Error::TokenCaveatUnknown {
+                    index: i,
+                    caveat: codec::display_bytes(b),
+                });
+            }
+            codec::decode_caveat(format, i, b)
+        })
     }
 }
