@@ -199,6 +199,22 @@ fn format_detection() {
         assert_eq!(err.id(), "badToken", "{text}");
         assert_eq!(err.details()["reason"], reason, "{text}");
     }
+    // Locations of every allowed length (up to 255 bytes) read back from the text: the text
+    // starts `MDA`, `MDB` or `MDE` as the location packet's length grows.
+    let mut starts = std::collections::BTreeSet::new();
+    for len in [1usize, 145, 146, 200, 241, 242, 255] {
+        let mut id = access();
+        id.location = "l".repeat(len).into();
+        let t = Token::mint_as(Format::Onedata, &key(), &id, &[Caveat::time(1)]).expect("mint");
+        let text = t.to_text();
+        starts.insert(text[..3].to_owned());
+        let back = Token::from_text(&text, &limits).expect("long location reads back");
+        assert_eq!(back.format(), Format::Onedata, "{len}");
+        assert_eq!(back.as_bytes(), t.as_bytes(), "{len}");
+        assert_eq!(back.to_text(), text, "{len}");
+        assert_eq!(back.untrusted_identifier().expect("id").location.len(), len);
+    }
+    assert_eq!(starts.into_iter().collect::<Vec<_>>(), ["MDA", "MDB", "MDE"]);
     assert_eq!(Format::from_name("onedata"), Some(Format::Onedata));
     assert_eq!(Format::from_name("native"), Some(Format::Native));
     assert_eq!(Format::Onedata.name(), "onedata");

@@ -574,9 +574,6 @@ fn check_decoded(t: &Token) {
     }
     // The text form decodes back to the same token, in every format, and is a fixed point.
     let text = t.to_text();
-    if onedata_text_unreadable(t, &text) {
-        return;
-    }
     let again = Token::from_text(&text, &Limits::default()).expect("a token's own text decodes");
     assert_eq!(
         again.format(),
@@ -612,23 +609,6 @@ const SMALL_LIMITS: Limits = Limits {
     max_caveat_bytes: 64,
     max_identifier_bytes: 200,
 };
-
-/// KNOWN ISSUE (found by `roundtrip`, `fuzz/regressions/roundtrip/onedata-long-location.bin`):
-/// an Onedata token whose location is 146 bytes or longer (a location packet of 0xa0 bytes or
-/// more) has a text that does not start with `MDA` (`MDB…`, `MDE…`), which `Token::from_text`
-/// refuses ("unknown token format"), although such locations are valid (SPEC §10.1.4 allows up
-/// to 255 bytes) and `mint_as` writes them. Until the library decides (accept those texts, or
-/// refuse such locations), the checks expect exactly that refusal for these tokens, so the
-/// day it is fixed this assertion fails and the exemption must go.
-fn onedata_text_unreadable(t: &Token, text: &str) -> bool {
-    if t.format() != Format::Onedata || text.starts_with("MDA") {
-        return false;
-    }
-    let e = Token::from_text(text, &Limits::default())
-        .expect_err("KNOWN ISSUE fixed? an Onedata text not starting with MDA decoded");
-    assert_eq!(e.id(), "badToken");
-    true
-}
 
 /// Every format, for the binary decoders.
 const FORMATS: [Format; 5] = [
@@ -1522,9 +1502,6 @@ pub fn roundtrip(data: &[u8]) -> Option<Decision> {
         None
     };
     let text = token.to_text();
-    if input.text && onedata_text_unreadable(&token, &text) {
-        return Some(Decision::Other("badToken"));
-    }
     let decoded = if input.text {
         Token::from_text(&text, &limits)
     } else {
@@ -1580,10 +1557,8 @@ pub fn roundtrip(data: &[u8]) -> Option<Decision> {
         assert_eq!(v.identifier(), id);
         assert_eq!(v.token().as_bytes(), token.as_bytes());
     }
-    if !onedata_text_unreadable(&token, &text) {
-        let text_got = verifier.verify_text(&text, key_a(), &ctx);
-        assert_eq!(decision_of(&text_got), want, "clearing decision (text)");
-    }
+    let text_got = verifier.verify_text(&text, key_a(), &ctx);
+    assert_eq!(decision_of(&text_got), want, "clearing decision (text)");
     let wrong = verifier.verify(decoded, key_b(), &ctx);
     assert_eq!(
         decision_of(&wrong),

@@ -24,7 +24,7 @@ pub enum Format {
     /// The native CBOR format (SPEC.md §4), text prefix `cvt1_`.
     Native,
     /// Onedata's format (SPEC.md §10): libmacaroons v1 packets, base64url, Onedata's
-    /// escape; its text starts with `MDA`.
+    /// escape; its text starts with `MD`.
     Onedata,
     /// libmacaroons' V1 format (SPEC.md §11): packets in base64; opaque identifier.
     MacaroonV1,
@@ -168,7 +168,7 @@ pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
 /// Reads `text` as a V1 macaroon when its bytes start with a V1 location packet header;
 /// otherwise fails with `otherwise`.
 ///
-/// V1 and Onedata texts both start with `MDA` (the base64 of a location packet's length `00`),
+/// V1 and Onedata texts both start with `MD` (the base64 of a location packet's length `00…`),
 /// but no text is both: a V1 binary has `location` at bytes 4–11, so its base64 has `Y2F0aW9u`
 /// at characters 8–15, and `0a` is not a valid Onedata escape; an Onedata text has the escape
 /// `00` there instead, so its base64 reading never starts with a location packet. Which format

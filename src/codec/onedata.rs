@@ -27,9 +27,10 @@ use crate::token::{
     TokenType,
 };
 
-/// Every Onedata token's text starts with this: the escaped base64 of `00`, the first two
-/// length digits of the location packet.
-pub const TEXT_START: &str = "MDA";
+/// Every Onedata token's text starts with this. The location packet comes first, and its length
+/// (14 + a location of at most 255 bytes, so at most `010d`) starts with the digits `00` or
+/// `01`, whose base64 starts `MDA`, `MDB` or `MDE` (no escape applies to those characters).
+pub const TEXT_START: &str = "MD";
 
 /// The identifier version this crate reads and writes (Onedata's version 2).
 pub const IDENTIFIER_VERSION: &str = "2";

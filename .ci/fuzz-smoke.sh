@@ -2,7 +2,7 @@
 # Fuzz smoke run: every cargo-fuzz target in fuzz/ for N seconds each (default 45), on the
 # nightly toolchain, starting from the committed corpus and the saved regressions.
 #
-#   bash ci/fuzz-smoke.sh [SECONDS_PER_TARGET] [TARGET...]
+#   bash .ci/fuzz-smoke.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # Without the nightly toolchain it prints a line saying the smoke run was skipped and exits 0:
 # the corpus replay (`cargo test --test fuzz_corpus`, stable) still covers every committed input.
