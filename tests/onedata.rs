@@ -214,7 +214,10 @@ fn format_detection() {
         assert_eq!(back.to_text(), text, "{len}");
         assert_eq!(back.untrusted_identifier().expect("id").location.len(), len);
     }
-    assert_eq!(starts.into_iter().collect::<Vec<_>>(), ["MDA", "MDB", "MDE"]);
+    assert_eq!(
+        starts.into_iter().collect::<Vec<_>>(),
+        ["MDA", "MDB", "MDE"]
+    );
     assert_eq!(Format::from_name("onedata"), Some(Format::Onedata));
     assert_eq!(Format::from_name("native"), Some(Format::Native));
     assert_eq!(Format::Onedata.name(), "onedata");
