@@ -22,7 +22,7 @@ use crate::error::{CaveatRef, Error};
 use crate::key::{KeySource, RootKey};
 use crate::third_party::{self, MAX_DISCHARGES, MAX_DISCHARGE_DEPTH};
 use crate::token::{Token, TokenType};
-use crate::verify::{caveat_allowed, Context, VerifiedToken, Verifier};
+use crate::verify::{Context, VerifiedToken, Verifier};
 
 /// A libmacaroons-format token whose whole chain, and the chains of its discharges, verified
 /// under the root key, and whose every caveat held in the request context.
@@ -252,31 +252,10 @@ impl Verifier {
                 self.clear_predicate(index, bytes, token_type, ctx, expires)?;
             } else {
                 let caveat = codec::decode_caveat(token.format(), index, bytes)?;
-                self.clear_typed(index, &caveat, token_type, ctx, expires)?;
+                self.clear_caveat(index, &caveat, token_type, ctx, expires)?;
             }
         }
         Ok(())
-    }
-
-    /// A typed caveat: allowed for the token's type (if it has one), and holds.
-    fn clear_typed(
-        &self,
-        index: usize,
-        caveat: &Caveat,
-        token_type: Option<&TokenType<'_>>,
-        ctx: &Context,
-        expires: &mut Option<u64>,
-    ) -> Result<(), Error> {
-        if let Caveat::Time(t) = caveat {
-            *expires = Some(expires.map_or(t.valid_until, |e| e.min(t.valid_until)));
-        }
-        if token_type.is_some_and(|ty| !caveat_allowed(ty, caveat)) {
-            return Err(Error::TokenCaveatUnverified {
-                index,
-                caveat: caveat.to_json(),
-            });
-        }
-        self.check_caveat(index, caveat, ctx)
     }
 
     /// A libmacaroons predicate: exact, then typed, then general satisfiers.
@@ -301,7 +280,7 @@ impl Verifier {
             return Ok(());
         }
         if let Ok(caveat) = codec::decode_caveat(Format::MacaroonV2, index, bytes) {
-            match self.clear_typed(index, &caveat, token_type, ctx, expires) {
+            match self.clear_caveat(index, &caveat, token_type, ctx, expires) {
                 // An application caveat without its predicate may still be satisfied
                 // generally; every other typed caveat is decided by its meaning.
                 Err(Error::TokenCaveatUnknown { .. }) if matches!(caveat, Caveat::App(_)) => {}

@@ -534,7 +534,8 @@ impl Verifier {
         match caveats {
             Caveats::Decoded(decoded) => {
                 for (index, caveat) in decoded.iter().enumerate() {
-                    self.clear_caveat(index, caveat, &identifier, ctx, &mut expires)?;
+                    let token_type = &identifier.get()?.token_type;
+                    self.clear_caveat(index, caveat, Some(token_type), ctx, &mut expires)?;
                 }
             }
             Caveats::Encoded => {
@@ -558,27 +559,29 @@ impl Verifier {
                         }
                     }
                     let caveat = codec::decode_caveat(format, index, bytes)?;
-                    self.clear_caveat(index, &caveat, &identifier, ctx, &mut expires)?;
+                    let token_type = &identifier.get()?.token_type;
+                    self.clear_caveat(index, &caveat, Some(token_type), ctx, &mut expires)?;
                 }
             }
         }
         Ok(expires)
     }
 
-    /// Clears one caveat: allowed for the token's type, then holding in `ctx`; a `time` caveat
-    /// lowers the expiry.
-    fn clear_caveat(
+    /// Clears one caveat: allowed for the token's type (`None` for the opaque identifiers of the
+    /// libmacaroons formats, which have no type), then holding in `ctx`; a `time` caveat lowers
+    /// the expiry. Every verification path (plain, cached, with discharges) clears through here.
+    pub(crate) fn clear_caveat(
         &self,
         index: usize,
         caveat: &Caveat,
-        identifier: &SignedIdentifier<'_>,
+        token_type: Option<&TokenType<'_>>,
         ctx: &Context,
         expires: &mut Option<u64>,
     ) -> Result<(), Error> {
         if let Caveat::Time(t) = caveat {
             lower(expires, t.valid_until);
         }
-        if !caveat_allowed(&identifier.get()?.token_type, caveat) {
+        if token_type.is_some_and(|ty| !caveat_allowed(ty, caveat)) {
             return Err(Error::TokenCaveatUnverified {
                 index,
                 caveat: caveat.to_json(),
