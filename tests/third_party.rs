@@ -484,3 +484,24 @@ fn errors_in_discharges_keep_their_id_and_name_the_discharge() {
     );
     assert!(e.to_string().starts_with("In discharge #0:"), "{e}");
 }
+
+/// Exactly `MAX_DISCHARGES` discharges, each used once, verify: the limit refuses only more.
+#[test]
+fn exactly_the_maximum_number_of_discharges_verifies() {
+    let mut root = macaroon_root(Format::MacaroonV2);
+    for i in 0..MAX_DISCHARGES {
+        let cid = format!("d{i}");
+        root = root
+            .attenuate_third_party("tp", b"k", cid.as_bytes(), &nonce(7))
+            .expect("third party");
+    }
+    let discharges: Vec<Token> = (0..MAX_DISCHARGES)
+        .map(|i| {
+            discharge(Format::MacaroonV2, b"k", format!("d{i}").as_bytes(), &[]).bind_to(&root)
+        })
+        .collect();
+    let ok = verifier()
+        .verify_macaroon(root, &discharges, &root_key(), &ctx())
+        .expect("the maximum is allowed");
+    assert_eq!(ok.expires(), None);
+}
