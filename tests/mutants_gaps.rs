@@ -214,11 +214,9 @@ fn ip_prefix_lengths_are_checked_for_form_then_width() {
     assert!(IpCaveat::parse_entry("10.0.0.0/8").is_ok());
 }
 
-/// An Onedata text may be longer than any native text within the same limits (the escape can
-/// double it): the text bound is the larger of the two formats'.
-#[test]
-fn an_onedata_text_longer_than_any_native_text_decodes() {
-    use caveat_token::{Format, Identifier, Persistence, RootKey, Subject, TokenType};
+/// A key and a named access token's identifier, for the Onedata tests below.
+fn onedata_key_and_access_id() -> (caveat_token::RootKey, caveat_token::Identifier<'static>) {
+    use caveat_token::{Identifier, Persistence, RootKey, Subject, TokenType};
     let key = RootKey::from_bytes(b"secret").expect("key");
     let id = Identifier {
         location: "zone.example.com".into(),
@@ -228,9 +226,17 @@ fn an_onedata_text_longer_than_any_native_text_decodes() {
         token_type: TokenType::Access { session: None },
         persistence: Persistence::Named,
     };
+    (key, id)
+}
+
+/// An Onedata text may be longer than any native text within the same limits (the escape can
+/// double it): the text bound is the larger of the two formats'.
+#[test]
+fn an_onedata_text_longer_than_any_native_text_decodes() {
+    let (key, id) = onedata_key_and_access_id();
     // Bytes whose base64 is all `0`, which Onedata's escape doubles.
     let zeros: Vec<u8> = [0xd3, 0x4d, 0x34].repeat(300);
-    let mut t = Token::mint_as(Format::Onedata, &key, &id, &[]).expect("mint");
+    let mut t = Token::mint_as(caveat_token::Format::Onedata, &key, &id, &[]).expect("mint");
     for _ in 0..12 {
         t = t.attenuate_raw(&zeros).expect("caveat");
     }
@@ -251,17 +257,8 @@ fn an_onedata_text_longer_than_any_native_text_decodes() {
 /// `max_identifier_bytes` and a caveat of exactly `max_caveat_bytes` decode.
 #[test]
 fn onedata_limits_are_inclusive() {
-    use caveat_token::{Format, Identifier, Persistence, RootKey, Subject, TokenType};
-    let key = RootKey::from_bytes(b"secret").expect("key");
-    let id = Identifier {
-        location: "zone.example.com".into(),
-        key_id: None,
-        token_id: "tok1".into(),
-        subject: Subject::User("alice".into()),
-        token_type: TokenType::Access { session: None },
-        persistence: Persistence::Named,
-    };
-    let t = Token::mint_as(Format::Onedata, &key, &id, &[])
+    let (key, id) = onedata_key_and_access_id();
+    let t = Token::mint_as(caveat_token::Format::Onedata, &key, &id, &[])
         .expect("mint")
         .attenuate_raw(&[b'a'; 40])
         .expect("caveat");
