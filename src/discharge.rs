@@ -20,9 +20,10 @@ use crate::chain::{self, Tag};
 use crate::codec::{self, Format};
 use crate::error::{CaveatRef, Error};
 use crate::key::{KeySource, RootKey};
+use crate::restrictions::{DataAccess, Restrictions};
 use crate::third_party::{self, MAX_DISCHARGES, MAX_DISCHARGE_DEPTH};
 use crate::token::{Token, TokenType};
-use crate::verify::{Context, VerifiedToken, Verifier};
+use crate::verify::{Clearing, Context, VerifiedToken, Verifier};
 
 /// A libmacaroons-format token whose whole chain, and the chains of its discharges, verified
 /// under the root key, and whose every caveat held in the request context.
@@ -32,6 +33,7 @@ use crate::verify::{Context, VerifiedToken, Verifier};
 pub struct VerifiedMacaroon {
     token: Token,
     expires: Option<u64>,
+    restrictions: Restrictions,
 }
 
 impl VerifiedMacaroon {
@@ -52,6 +54,19 @@ impl VerifiedMacaroon {
     #[must_use]
     pub fn token(&self) -> &Token {
         &self.token
+    }
+
+    /// Every restriction the caller enforces after verification: the predicates that are the
+    /// text of an `api` or data-access caveat, in the token and in every discharge.
+    #[must_use]
+    pub fn restrictions(&self) -> &Restrictions {
+        &self.restrictions
+    }
+
+    /// The data-access caveats of the token and of its discharges.
+    #[must_use]
+    pub fn data_access(&self) -> DataAccess {
+        self.restrictions.data_access()
     }
 }
 
@@ -83,6 +98,15 @@ impl Verified {
             Self::Macaroon(m) => m.token(),
         }
     }
+
+    /// Every restriction the caller enforces after verification (`api`, `data.*`).
+    #[must_use]
+    pub fn restrictions(&self) -> &Restrictions {
+        match self {
+            Self::Token(t) => t.restrictions(),
+            Self::Macaroon(m) => m.restrictions(),
+        }
+    }
 }
 
 impl Verifier {
@@ -110,22 +134,24 @@ impl Verifier {
                 "a libmacaroons-format token has an opaque identifier: use verify_macaroon",
             ));
         }
-        let expires = {
+        let clearing = {
             let identifier = token.untrusted_identifier()?;
             let key = keys
                 .root_key(identifier.key_id.as_deref())
                 .ok_or(Error::TokenInvalid)?;
             let order = verify_tree(&token, key, discharges)?;
             self.check_type_and_revocation(&identifier, ctx)?;
-            self.clear_all(
+            let clearing = self.clear_all(
                 &token,
                 Some(&identifier.token_type),
                 discharges,
                 &order,
                 ctx,
-            )?
+            )?;
+            clearing.require_time(identifier.persistence)?;
+            clearing
         };
-        Ok(VerifiedToken::new(token, expires))
+        Ok(VerifiedToken::new(token, clearing))
     }
 
     /// Verifies a libmacaroons-format token (V1, V2, V2J) and the discharges of its third-party
@@ -154,8 +180,12 @@ impl Verifier {
         }
         let key = keys.root_key(None).ok_or(Error::TokenInvalid)?;
         let order = verify_tree(&token, key, discharges)?;
-        let expires = self.clear_all(&token, None, discharges, &order, ctx)?;
-        Ok(VerifiedMacaroon { token, expires })
+        let clearing = self.clear_all(&token, None, discharges, &order, ctx)?;
+        Ok(VerifiedMacaroon {
+            token,
+            expires: clearing.expires(),
+            restrictions: clearing.into_restrictions(),
+        })
     }
 
     /// Decodes and verifies a libmacaroons-format text ([`Token::from_macaroon_text`], then
@@ -220,19 +250,20 @@ impl Verifier {
         discharges: &[Token],
         order: &[usize],
         ctx: &Context,
-    ) -> Result<Option<u64>, Error> {
-        let mut expires = None;
-        self.clear_token(token, token_type, ctx, &mut expires)?;
+    ) -> Result<Clearing, Error> {
+        let mut state = Clearing::default();
+        self.clear_token(token, token_type, ctx, &mut state)?;
         for &d in order {
             if let Some(discharge) = discharges.get(d) {
-                self.clear_token(discharge, token_type, ctx, &mut expires)
+                state.in_discharge(d);
+                self.clear_token(discharge, token_type, ctx, &mut state)
                     .map_err(|error| Error::InDischarge {
                         discharge: d,
                         error: Box::new(error),
                     })?;
             }
         }
-        Ok(expires)
+        Ok(state)
     }
 
     /// Clears one token's first-party caveats, in chain order (third-party caveats were
@@ -242,17 +273,17 @@ impl Verifier {
         token: &Token,
         token_type: Option<&TokenType<'_>>,
         ctx: &Context,
-        expires: &mut Option<u64>,
+        state: &mut Clearing,
     ) -> Result<(), Error> {
         for (index, bytes) in token.caveat_bytes().enumerate() {
             if token.is_third_party(index) {
                 continue;
             }
             if token.format().is_macaroon() {
-                self.clear_predicate(index, bytes, token_type, ctx, expires)?;
+                self.clear_predicate(index, bytes, token_type, ctx, state)?;
             } else {
                 let caveat = codec::decode_caveat(token.format(), index, bytes)?;
-                self.clear_caveat(index, &caveat, token_type, ctx, expires)?;
+                self.clear_caveat(index, &caveat, token_type, ctx, state)?;
             }
         }
         Ok(())
@@ -265,7 +296,7 @@ impl Verifier {
         bytes: &[u8],
         token_type: Option<&TokenType<'_>>,
         ctx: &Context,
-        expires: &mut Option<u64>,
+        state: &mut Clearing,
     ) -> Result<(), Error> {
         let Ok(text) = std::str::from_utf8(bytes) else {
             return Err(Error::TokenCaveatUnknown {
@@ -275,12 +306,12 @@ impl Verifier {
         };
         if self.exact_holds(text) {
             if let Ok(Caveat::Time(t)) = codec::decode_caveat(Format::MacaroonV2, index, bytes) {
-                *expires = Some(expires.map_or(t.valid_until, |e| e.min(t.valid_until)));
+                state.saw_time(t.valid_until);
             }
             return Ok(());
         }
         if let Ok(caveat) = codec::decode_caveat(Format::MacaroonV2, index, bytes) {
-            match self.clear_caveat(index, &caveat, token_type, ctx, expires) {
+            match self.clear_caveat(index, &caveat, token_type, ctx, state) {
                 // An application caveat without its predicate may still be satisfied
                 // generally; every other typed caveat is decided by its meaning.
                 Err(Error::TokenCaveatUnknown { .. }) if matches!(caveat, Caveat::App(_)) => {}

@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde_json::{json, Map, Value};
 
+use crate::denial::Denial;
+
 /// Where a caveat sits when a token is verified with discharges: in the token itself
 /// (`discharge: None`) or in one of the discharges (its position in the list supplied, from 0),
 /// and its position in that token's chain (from 0).
@@ -73,6 +75,8 @@ pub enum Error {
         index: usize,
         /// The caveat's JSON form.
         caveat: Value,
+        /// Why it does not hold (`details.reason` and its facts).
+        reason: Denial,
     },
     /// A caveat could not be created from the value given (id `badValueCaveat`).
     BadValueCaveat {
@@ -108,8 +112,9 @@ pub enum Error {
     /// A temporary token needs a time caveat with a TTL in (0, maxTtl] (id
     /// `tokenTimeCaveatRequired`).
     TokenTimeCaveatRequired {
-        /// The largest TTL the policy allows, in seconds.
-        max_ttl: u64,
+        /// The largest TTL the policy allows, in seconds; `None` where no issuance policy is
+        /// in force (a temporary token minted or verified without a time caveat of its own).
+        max_ttl: Option<u64>,
     },
     /// An access token was expected (id `notAnAccessToken`).
     NotAnAccessToken {
@@ -251,9 +256,14 @@ impl Error {
                 d.insert("index".into(), json!(index));
                 d.insert("caveat".into(), json!(caveat));
             }
-            Self::TokenCaveatUnverified { index, caveat } => {
+            Self::TokenCaveatUnverified {
+                index,
+                caveat,
+                reason,
+            } => {
                 d.insert("index".into(), json!(index));
                 d.insert("caveat".into(), caveat.clone());
+                reason.write_details(&mut d);
             }
             Self::BadValueCaveat { key, reason } => {
                 d.insert("key".into(), json!(key));
@@ -362,8 +372,15 @@ impl fmt::Display for Error {
             Self::TokenCaveatUnknown { index, caveat } => {
                 write!(f, "Unknown caveat #{index}: {caveat}.")
             }
-            Self::TokenCaveatUnverified { index, caveat } => {
-                write!(f, "Token caveat #{index} could not be verified: {caveat}.")
+            Self::TokenCaveatUnverified {
+                index,
+                caveat,
+                reason,
+            } => {
+                write!(
+                    f,
+                    "Token caveat #{index} could not be verified ({reason}): {caveat}."
+                )
             }
             Self::BadValueCaveat { key, reason } => {
                 write!(
@@ -387,10 +404,15 @@ impl fmt::Display for Error {
                 write!(f, "Bad value: provided key is invalid ({reason}).")
             }
             Self::TokenRevoked => f.write_str("Provided token has been revoked."),
-            Self::TokenTimeCaveatRequired { max_ttl } => write!(
+            Self::TokenTimeCaveatRequired {
+                max_ttl: Some(max_ttl),
+            } => write!(
                 f,
                 "You must specify a time caveat with a TTL of at most {max_ttl} seconds."
             ),
+            Self::TokenTimeCaveatRequired { max_ttl: None } => {
+                f.write_str("A temporary token must carry a time caveat of its own.")
+            }
             Self::NotAnAccessToken { received } => {
                 write!(
                     f,

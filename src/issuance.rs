@@ -88,7 +88,7 @@ impl IssuancePolicy {
         match earliest.and_then(|until| until.checked_sub(now)) {
             Some(ttl) if ttl > 0 && ttl <= self.max_ttl => Ok(()),
             _ => Err(Error::TokenTimeCaveatRequired {
-                max_ttl: self.max_ttl,
+                max_ttl: Some(self.max_ttl),
             }),
         }
     }
@@ -151,7 +151,7 @@ impl IssuancePolicy {
             ..source
         };
         let required = Error::TokenTimeCaveatRequired {
-            max_ttl: self.max_ttl,
+            max_ttl: Some(self.max_ttl),
         };
         // The new caveat alone must respect the maximum (the original may expire sooner)...
         if request.ttl == 0 || request.ttl > self.max_ttl {

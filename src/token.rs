@@ -457,11 +457,30 @@ impl Token {
     /// order. For [`Format::Onedata`] the key is Onedata's secret as bytes
     /// (`RootKey::from_bytes(secret.as_bytes())`).
     ///
+    /// A temporary token must carry a time caveat (SPEC.md §6.2): it is revoked only by a
+    /// generation bump, so without one it would stay valid for as long as its subject's
+    /// generation does. Verifiers deny one that has none.
+    ///
     /// # Errors
     /// `badValueIdentifier` when a field breaks the rules of SPEC.md (or, for Onedata, names a
-    /// key id, which that format cannot carry); `badValueCaveat` when a caveat cannot be
-    /// written in the format.
+    /// key id, which that format cannot carry); `tokenTimeCaveatRequired` for a temporary token
+    /// without a time caveat; `badValueCaveat` when a caveat cannot be written in the format.
     pub fn mint_as(
+        format: Format,
+        key: &RootKey,
+        identifier: &Identifier<'_>,
+        caveats: &[Caveat],
+    ) -> Result<Self, Error> {
+        if matches!(identifier.persistence, Persistence::Temporary { .. })
+            && !caveats.iter().any(|c| matches!(c, Caveat::Time(_)))
+        {
+            return Err(Error::TokenTimeCaveatRequired { max_ttl: None });
+        }
+        Self::mint_unchecked(format, key, identifier, caveats)
+    }
+
+    /// [`Token::mint_as`] without the temporary-token rule (see [`crate::hazmat`]).
+    pub(crate) fn mint_unchecked(
         format: Format,
         key: &RootKey,
         identifier: &Identifier<'_>,

@@ -12,19 +12,19 @@ use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::caveat::{
-    kind, Caveat, DataObjectIdCaveat, DataPathCaveat, Gri, Interface, Operation, Service,
-    ServiceKind,
-};
+use crate::caveat::{kind, Caveat, Gri, Interface, Operation, Service, ServiceKind};
 use crate::chain;
 use crate::codec::native::{self, CaveatView};
 use crate::codec::{self, Format, Limits};
+use crate::denial::Denial;
+use crate::error::CaveatRef;
 use crate::error::Error;
 use crate::geo::GeoSource;
 use crate::key::{KeySource, NameMap};
 use crate::membership::GroupMembership;
+use crate::restrictions::{DataAccess, Restrictions};
 use crate::revocation::{self, GenerationSource, RevocationSource};
-use crate::token::{Identifier, InviteType, Subject, Token, TokenType};
+use crate::token::{Identifier, InviteType, Persistence, Subject, Token, TokenType};
 
 /// What kind of token a request expects. A token of another kind is refused with
 /// `notAnAccessToken`, `notAnIdentityToken` or `notAnInviteToken`.
@@ -89,25 +89,42 @@ impl Expect {
 
 /// What the request brings: the time, the client address, what it asks for. The library never
 /// reads a clock or a socket; the caller fills this in.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// There is no `Default`: a context always starts from the time of the request, so no verifier
+/// can be built that silently checks tokens "at the Unix epoch". Build one with
+/// [`Context::at`] and the `with_*` methods:
+///
+/// ```
+/// use caveat_token::Context;
+///
+/// let ctx = Context::at(1_700_000_000).with_ip("10.0.0.7".parse().unwrap());
+/// assert_eq!(ctx.now(), 1_700_000_000);
+/// assert_eq!(ctx.ip(), Some("10.0.0.7".parse().unwrap()));
+/// ```
+///
+/// ```compile_fail
+/// // A context without a time does not exist.
+/// let ctx = caveat_token::Context::default();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Context {
     /// Now, in unix seconds.
-    pub now: u64,
+    pub(crate) now: u64,
     /// The client's address, if known. Caveats that need it fail closed without it.
-    pub ip: Option<IpAddr>,
+    pub(crate) ip: Option<IpAddr>,
     /// The invite type the request asks to use, if any (when `None`, an
     /// [`Expect::Invite`] with a type stands for it).
-    pub invite_type: Option<InviteType>,
+    pub(crate) invite_type: Option<InviteType>,
     /// Application attributes (e.g. `("example.com/action", "read")`) for registered predicates.
-    pub attributes: Vec<(String, String)>,
+    pub(crate) attributes: Vec<(String, String)>,
     /// The kind of token the request expects; `None` accepts any kind.
-    pub expect: Option<Expect>,
+    pub(crate) expect: Option<Expect>,
     /// The interface the request came through, for `interface` caveats.
-    pub interface: Option<Interface>,
+    pub(crate) interface: Option<Interface>,
     /// The service the token is used in (authenticated by the caller), for `service` caveats.
-    pub service: Option<Service>,
+    pub(crate) service: Option<Service>,
     /// Who consumes the token (authenticated by the caller), for `consumer` caveats.
-    pub consumer: Option<Subject<'static>>,
+    pub(crate) consumer: Option<Subject<'static>>,
 }
 
 impl Context {
@@ -116,8 +133,70 @@ impl Context {
     pub fn at(now: u64) -> Self {
         Self {
             now,
-            ..Self::default()
+            ip: None,
+            invite_type: None,
+            attributes: Vec::new(),
+            expect: None,
+            interface: None,
+            service: None,
+            consumer: None,
         }
+    }
+
+    /// The same request at another time.
+    #[must_use]
+    pub fn with_now(mut self, now: u64) -> Self {
+        self.now = now;
+        self
+    }
+
+    /// Now, in unix seconds.
+    #[must_use]
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// The client's address, if known.
+    #[must_use]
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.ip
+    }
+
+    /// The invite type the request explicitly asks to use, if any.
+    #[must_use]
+    pub fn invite_type(&self) -> Option<InviteType> {
+        self.invite_type
+    }
+
+    /// The kind of token the request expects, if any.
+    #[must_use]
+    pub fn expect(&self) -> Option<Expect> {
+        self.expect
+    }
+
+    /// The interface the request came through, if known.
+    #[must_use]
+    pub fn interface(&self) -> Option<Interface> {
+        self.interface
+    }
+
+    /// The service the token is used in, if known.
+    #[must_use]
+    pub fn service(&self) -> Option<&Service> {
+        self.service.as_ref()
+    }
+
+    /// Who consumes the token, if known.
+    #[must_use]
+    pub fn consumer(&self) -> Option<&Subject<'static>> {
+        self.consumer.as_ref()
+    }
+
+    /// Sets or clears the client address.
+    #[must_use]
+    pub fn with_ip_opt(mut self, ip: Option<IpAddr>) -> Self {
+        self.ip = ip;
+        self
     }
 
     /// Sets the client address.
@@ -248,6 +327,14 @@ enum TypeClass {
 impl TypeClass {
     const ALL: [Self; 3] = [Self::Access, Self::Identity, Self::Invite];
 
+    fn name(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Identity => "identity",
+            Self::Invite => "invite",
+        }
+    }
+
     fn of(token_type: &TokenType<'_>) -> Self {
         match token_type {
             TokenType::Access { .. } => Self::Access,
@@ -315,9 +402,63 @@ pub(crate) enum Caveats<'a> {
     Decoded(&'a [Caveat]),
 }
 
-/// Lowers the expiry to `valid_until`.
-fn lower(expires: &mut Option<u64>, valid_until: u64) {
-    *expires = Some(expires.map_or(valid_until, |e| e.min(valid_until)));
+/// What clearing collects as it goes: the expiry (the least `validUntil` over every time caveat
+/// of the token and its discharges), whether the token itself carries a time caveat (a temporary
+/// token must), and the restrictions the caller enforces afterwards.
+#[derive(Debug, Default)]
+pub(crate) struct Clearing {
+    expires: Option<u64>,
+    own_time: bool,
+    /// The discharge being cleared (`None` for the token itself).
+    discharge: Option<usize>,
+    restrictions: Restrictions,
+}
+
+impl Clearing {
+    /// Lowers the expiry to `valid_until` (a time caveat was seen and held).
+    pub(crate) fn saw_time(&mut self, valid_until: u64) {
+        self.expires = Some(self.expires.map_or(valid_until, |e| e.min(valid_until)));
+        if self.discharge.is_none() {
+            self.own_time = true;
+        }
+    }
+
+    /// From now on, caveats come from discharge `d`.
+    pub(crate) fn in_discharge(&mut self, d: usize) {
+        self.discharge = Some(d);
+    }
+
+    /// Records a caveat that held, keeping what the caller must still enforce.
+    fn held(&mut self, index: usize, caveat: &Caveat) {
+        self.restrictions.record(
+            CaveatRef {
+                discharge: self.discharge,
+                index,
+            },
+            caveat,
+        );
+    }
+
+    /// The expiry found.
+    pub(crate) fn expires(&self) -> Option<u64> {
+        self.expires
+    }
+
+    /// The restrictions recorded.
+    pub(crate) fn into_restrictions(self) -> Restrictions {
+        self.restrictions
+    }
+
+    /// A temporary token must carry a time caveat of its own (SPEC.md §6.4): one minted by code
+    /// that skipped the issuance rule would otherwise never expire.
+    pub(crate) fn require_time(&self, persistence: Persistence) -> Result<(), Error> {
+        match persistence {
+            Persistence::Temporary { .. } if !self.own_time => {
+                Err(Error::TokenTimeCaveatRequired { max_ttl: None })
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Verifier {
@@ -446,11 +587,11 @@ impl Verifier {
             // Opaque identifiers are refused there; third-party caveats need discharges.
             return self.verify_with_discharges(token, &[], keys, ctx);
         }
-        let expires = {
+        let clearing = {
             let identifier = Self::signature(&token, keys)?;
             self.after_signature(&token, identifier.as_ref(), Caveats::Encoded, ctx)?
         };
-        Ok(VerifiedToken { token, expires })
+        Ok(VerifiedToken::new(token, clearing))
     }
 
     /// Verification alone: recomputes the chain and compares the tag in constant time. Says
@@ -506,7 +647,8 @@ impl Verifier {
 
     /// Everything [`Verifier::verify`] checks after the signature, in order: the token type
     /// against `ctx.expect`, revocation, then clearing (every caveat allowed for the token's type
-    /// and holding in `ctx`); returns the expiry (the least `validUntil`).
+    /// and holding in `ctx`), then the rule that a temporary token carries a time caveat; returns
+    /// what clearing collected (expiry, restrictions).
     ///
     /// The one place for these checks: [`Verifier::verify`] runs it on the token's encoded
     /// caveats, and the verification cache runs it on every hit (it skips decoding and the
@@ -519,7 +661,7 @@ impl Verifier {
         identifier: Option<&Identifier<'_>>,
         caveats: Caveats<'_>,
         ctx: &Context,
-    ) -> Result<Option<u64>, Error> {
+    ) -> Result<Clearing, Error> {
         let identifier = SignedIdentifier {
             token,
             given: identifier,
@@ -530,12 +672,12 @@ impl Verifier {
         if ctx.expect.is_some() || self.named.is_some() || self.generations.is_some() {
             self.check_type_and_revocation(identifier.get()?, ctx)?;
         }
-        let mut expires = None;
+        let mut state = Clearing::default();
         match caveats {
             Caveats::Decoded(decoded) => {
                 for (index, caveat) in decoded.iter().enumerate() {
                     let token_type = &identifier.get()?.token_type;
-                    self.clear_caveat(index, caveat, Some(token_type), ctx, &mut expires)?;
+                    self.clear_caveat(index, caveat, Some(token_type), ctx, &mut state)?;
                 }
             }
             Caveats::Encoded => {
@@ -546,54 +688,56 @@ impl Verifier {
                     // kind, every kind not allowed, and every error.
                     if format == Format::Native {
                         if let Some(view) = native::view_caveat(bytes) {
-                            if self.clear_view(
-                                index,
-                                view,
-                                bytes,
-                                &identifier,
-                                ctx,
-                                &mut expires,
-                            )? {
+                            if self.clear_view(index, view, bytes, &identifier, ctx, &mut state)? {
                                 continue;
                             }
                         }
                     }
                     let caveat = codec::decode_caveat(format, index, bytes)?;
                     let token_type = &identifier.get()?.token_type;
-                    self.clear_caveat(index, &caveat, Some(token_type), ctx, &mut expires)?;
+                    self.clear_caveat(index, &caveat, Some(token_type), ctx, &mut state)?;
                 }
             }
         }
-        Ok(expires)
+        if !state.own_time {
+            state.require_time(identifier.get()?.persistence)?;
+        }
+        Ok(state)
     }
 
     /// Clears one caveat: allowed for the token's type (`None` for the opaque identifiers of the
     /// libmacaroons formats, which have no type), then holding in `ctx`; a `time` caveat lowers
-    /// the expiry. Every verification path (plain, cached, with discharges) clears through here.
+    /// the expiry, and a restriction the caller enforces later is recorded. Every verification
+    /// path (plain, cached, with discharges) clears through here.
     pub(crate) fn clear_caveat(
         &self,
         index: usize,
         caveat: &Caveat,
         token_type: Option<&TokenType<'_>>,
         ctx: &Context,
-        expires: &mut Option<u64>,
+        state: &mut Clearing,
     ) -> Result<(), Error> {
-        if let Caveat::Time(t) = caveat {
-            lower(expires, t.valid_until);
-        }
-        if token_type.is_some_and(|ty| !caveat_allowed(ty, caveat)) {
+        if let Some(ty) = token_type.filter(|ty| !caveat_allowed(ty, caveat)) {
             return Err(Error::TokenCaveatUnverified {
                 index,
                 caveat: caveat.to_json(),
+                reason: Denial::NotAllowedForTokenType {
+                    token_type: TypeClass::of(ty).name(),
+                },
             });
         }
-        self.check_caveat(index, caveat, ctx)
+        self.check_caveat(index, caveat, ctx)?;
+        if let Caveat::Time(t) = caveat {
+            state.saw_time(t.valid_until);
+        }
+        state.held(index, caveat);
+        Ok(())
     }
 
     /// [`Verifier::clear_caveat`] on a caveat read in place, when that is sure to decide alike:
     /// `Ok(true)` when the caveat is allowed and holds, the same error when it is allowed and
     /// does not hold, `Ok(false)` to leave it to the general path (a kind not allowed for this
-    /// type, an application caveat with no predicate).
+    /// type, an application caveat with no predicate). None of these kinds is a restriction.
     fn clear_view(
         &self,
         index: usize,
@@ -601,7 +745,7 @@ impl Verifier {
         bytes: &[u8],
         identifier: &SignedIdentifier<'_>,
         ctx: &Context,
-        expires: &mut Option<u64>,
+        state: &mut Clearing,
     ) -> Result<bool, Error> {
         let kind = view.kind();
         if !kind_allowed_for_every_type(kind)
@@ -617,7 +761,7 @@ impl Verifier {
         match holds {
             Some(true) => {
                 if let CaveatView::Time(t) = view {
-                    lower(expires, t.valid_until);
+                    state.saw_time(t.valid_until);
                 }
                 Ok(true)
             }
@@ -625,9 +769,18 @@ impl Verifier {
                 // Built here rather than by `check_caveat`, which would call the predicate a
                 // second time.
                 let caveat = codec::decode_caveat(Format::Native, index, bytes)?;
+                let reason = match &caveat {
+                    Caveat::App(_) => Denial::PredicateFailed,
+                    other => self
+                        .denial(other, ctx)
+                        .ok()
+                        .flatten()
+                        .unwrap_or(Denial::PredicateFailed),
+                };
                 Err(Error::TokenCaveatUnverified {
                     index,
                     caveat: caveat.to_json(),
+                    reason,
                 })
             }
             None => Ok(false),
@@ -642,45 +795,92 @@ impl Verifier {
     ///
     /// # Errors
     /// `tokenCaveatUnknown` for an application caveat with no predicate registered,
-    /// `tokenCaveatUnverified` when the caveat does not hold.
+    /// `tokenCaveatUnverified` (with its [`Denial`]) when the caveat does not hold.
     pub fn check_caveat(&self, index: usize, caveat: &Caveat, ctx: &Context) -> Result<(), Error> {
-        let geo = || self.geo.as_deref().zip(ctx.ip);
-        let holds = match caveat {
-            Caveat::Time(c) => c.holds(ctx.now, self.leeway),
-            Caveat::Ip(c) => c.holds(ctx.ip),
-            Caveat::InviteType(c) => c.holds(ctx.requested_invite_type()),
-            Caveat::Asn(c) => c.holds(geo().and_then(|(g, ip)| g.asn(ip))),
-            Caveat::GeoCountry(c) => c.holds(geo().and_then(|(g, ip)| g.country(ip)).as_deref()),
-            Caveat::GeoRegion(c) => c.holds(geo().and_then(|(g, ip)| g.regions(ip)).as_deref()),
-            Caveat::Service(c) => c.holds(ctx.service.as_ref()),
-            Caveat::Consumer(c) => c.holds(
-                ctx.consumer.as_ref(),
-                self.groups.as_deref().map(|g| g as &dyn GroupMembership),
-            ),
-            Caveat::Interface(c) => c.holds(ctx.interface),
-            Caveat::Api(_) => true,
-            Caveat::DataReadonly(_) | Caveat::DataPath(_) | Caveat::DataObjectId(_) => {
-                self.allow_data_access
-            }
-            Caveat::AuthorizationNone(_) => false,
-            Caveat::App(c) => match self.predicates.get(c.name()) {
-                Some(p) => p(c.value(), ctx),
-                None => {
-                    return Err(Error::TokenCaveatUnknown {
-                        index,
-                        caveat: c.to_json().to_string(),
-                    })
-                }
-            },
-        };
-        if holds {
-            Ok(())
-        } else {
-            Err(Error::TokenCaveatUnverified {
+        match self.denial(caveat, ctx) {
+            Ok(None) => Ok(()),
+            Ok(Some(reason)) => Err(Error::TokenCaveatUnverified {
                 index,
                 caveat: caveat.to_json(),
-            })
+                reason,
+            }),
+            Err(()) => Err(Error::TokenCaveatUnknown {
+                index,
+                caveat: caveat.to_json().to_string(),
+            }),
         }
+    }
+
+    /// Why `caveat` does not hold in `ctx` (`None` when it holds); `Err` for an application
+    /// caveat with no predicate registered.
+    fn denial(&self, caveat: &Caveat, ctx: &Context) -> Result<Option<Denial>, ()> {
+        let missing = |missing| Some(Denial::ContextMissing { missing });
+        let located = |f: &dyn Fn(&dyn GeoSource, IpAddr) -> bool, d: fn(IpAddr) -> Denial| match (
+            self.geo.as_deref(),
+            ctx.ip,
+        ) {
+            (_, None) => missing("ip"),
+            (None, Some(_)) => missing("geoSource"),
+            (Some(g), Some(ip)) => (!f(g, ip)).then(|| d(ip)),
+        };
+        Ok(match caveat {
+            Caveat::Time(c) => (!c.holds(ctx.now, self.leeway)).then_some(Denial::Expired {
+                valid_until: c.valid_until,
+                now: ctx.now,
+            }),
+            Caveat::Ip(c) => match ctx.ip {
+                None => missing("ip"),
+                Some(ip) => (!c.holds(Some(ip))).then(|| Denial::IpNotListed {
+                    ip: crate::caveat::ip::canonical(ip),
+                }),
+            },
+            Caveat::InviteType(c) => match ctx.requested_invite_type() {
+                None => missing("inviteType"),
+                Some(t) => (!c.holds(Some(t))).then(|| Denial::InviteTypeNotListed {
+                    invite_type: t.name(),
+                }),
+            },
+            Caveat::Asn(c) => located(&|g, ip| c.holds(g.asn(ip)), |ip| Denial::AsnNotListed {
+                ip,
+            }),
+            Caveat::GeoCountry(c) => located(&|g, ip| c.holds(g.country(ip).as_deref()), |ip| {
+                Denial::CountryNotListed { ip }
+            }),
+            Caveat::GeoRegion(c) => located(&|g, ip| c.holds(g.regions(ip).as_deref()), |ip| {
+                Denial::RegionNotListed { ip }
+            }),
+            Caveat::Service(c) => match &ctx.service {
+                None => missing("service"),
+                Some(s) => (!c.holds(Some(s))).then(|| Denial::ServiceNotListed {
+                    service: s.to_string(),
+                }),
+            },
+            Caveat::Consumer(c) => match &ctx.consumer {
+                None => missing("consumer"),
+                Some(who) => (!c.holds(
+                    Some(who),
+                    self.groups.as_deref().map(|g| g as &dyn GroupMembership),
+                ))
+                .then(|| Denial::ConsumerNotListed {
+                    consumer: who.to_string(),
+                }),
+            },
+            Caveat::Interface(c) => match ctx.interface {
+                None => missing("interface"),
+                Some(i) => (!c.holds(Some(i))).then_some(Denial::InterfaceMismatch {
+                    interface: i.name(),
+                }),
+            },
+            Caveat::Api(_) => None,
+            Caveat::DataReadonly(_) | Caveat::DataPath(_) | Caveat::DataObjectId(_) => {
+                (!self.allow_data_access).then_some(Denial::DataAccessNotAllowed)
+            }
+            Caveat::AuthorizationNone(_) => Some(Denial::AuthorizationNone),
+            Caveat::App(c) => match self.predicates.get(c.name()) {
+                Some(p) => (!p(c.value(), ctx)).then_some(Denial::PredicateFailed),
+                None => return Err(()),
+            },
+        })
     }
 }
 
@@ -737,16 +937,25 @@ impl Verifier {
 
 /// A token whose whole chain verified under a root key and whose every caveat held in the
 /// request context it was checked against.
+///
+/// What it still asks of the caller is in [`VerifiedToken::restrictions`]: the `api` and
+/// data-access caveats of the token and of every discharge, which only the service can check,
+/// operation by operation.
 #[derive(Debug, Clone)]
 pub struct VerifiedToken {
     token: Token,
     expires: Option<u64>,
+    restrictions: Restrictions,
 }
 
 impl VerifiedToken {
-    /// Wraps a token that was verified and cleared.
-    pub(crate) fn new(token: Token, expires: Option<u64>) -> Self {
-        Self { token, expires }
+    /// Wraps a token that was verified and cleared, with what clearing collected.
+    pub(crate) fn new(token: Token, clearing: Clearing) -> Self {
+        Self {
+            token,
+            expires: clearing.expires,
+            restrictions: clearing.restrictions,
+        }
     }
 
     /// The verified identifier.
@@ -780,9 +989,15 @@ impl VerifiedToken {
         &self.token
     }
 
-    /// Checks one operation against every `api` caveat of the token, as Onedata does for each
-    /// operation it performs with a token: each caveat must whitelist it (a token without `api`
-    /// caveats allows every operation).
+    /// Every restriction the caller enforces after verification (`api`, `data.*`), from the
+    /// token and from every discharge.
+    #[must_use]
+    pub fn restrictions(&self) -> &Restrictions {
+        &self.restrictions
+    }
+
+    /// Checks one operation against every `api` caveat of the token and of its discharges
+    /// (see [`Restrictions::check_api`]).
     ///
     /// # Errors
     /// `tokenCaveatUnverified` naming the first `api` caveat that does not allow it.
@@ -792,76 +1007,15 @@ impl VerifiedToken {
         operation: Operation,
         gri: &Gri,
     ) -> Result<(), Error> {
-        for (index, caveat) in self.token.untrusted_caveats().enumerate() {
-            if let Ok(Caveat::Api(api)) = &caveat {
-                if !api.allows(service, operation, gri) {
-                    return Err(Error::TokenCaveatUnverified {
-                        index,
-                        caveat: api.to_json(),
-                    });
-                }
-            }
-        }
-        Ok(())
+        self.restrictions.check_api(service, operation, gri)
     }
 
-    /// The token's data-access caveats, for the service to check each data operation against
-    /// (they held at verification only because the verifier allowed them).
+    /// The data-access caveats of the token and of its discharges, for the service to check
+    /// each data operation against (they held at verification only because the verifier
+    /// allowed them).
     #[must_use]
     pub fn data_access(&self) -> DataAccess {
-        let mut access = DataAccess::default();
-        for caveat in self.token.untrusted_caveats().filter_map(Result::ok) {
-            match caveat {
-                Caveat::DataReadonly(_) => access.readonly = true,
-                Caveat::DataPath(c) => access.paths.push(c),
-                Caveat::DataObjectId(c) => access.objectids.push(c),
-                _ => {}
-            }
-        }
-        access
-    }
-}
-
-/// The data-access restrictions of a verified token. Every caveat restricts on its own: an
-/// operation must satisfy all of them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DataAccess {
-    /// A `data.readonly` caveat is present: only reads are allowed.
-    pub readonly: bool,
-    /// The `data.path` caveats.
-    pub paths: Vec<DataPathCaveat>,
-    /// The `data.objectid` caveats.
-    pub objectids: Vec<DataObjectIdCaveat>,
-}
-
-impl DataAccess {
-    /// Whether the token carries any data-access caveat.
-    #[must_use]
-    pub fn is_restricted(&self) -> bool {
-        self.readonly || !self.paths.is_empty() || !self.objectids.is_empty()
-    }
-
-    /// Whether every `data.path` caveat allows the canonical `path` (see
-    /// [`DataPathCaveat::allows`]).
-    #[must_use]
-    pub fn allows_path(&self, path: &str) -> bool {
-        self.paths.iter().all(|c| c.allows(path))
-    }
-
-    /// Whether every `data.objectid` caveat lists one of `ids`: the object id of the file and
-    /// those of its ancestors (the caveat covers nested entries; resolving the ancestry is the
-    /// service's job).
-    #[must_use]
-    pub fn allows_object(&self, ids: &[&str]) -> bool {
-        self.objectids
-            .iter()
-            .all(|c| ids.iter().any(|id| c.allows(id)))
-    }
-
-    /// Whether an operation that writes is allowed (no `data.readonly` caveat).
-    #[must_use]
-    pub fn allows_write(&self) -> bool {
-        !self.readonly
+        self.restrictions.data_access()
     }
 }
 

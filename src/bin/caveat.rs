@@ -445,13 +445,7 @@ fn verify(mut args: VerifyArgs) -> Result<Value, Failure> {
     }
     .map_err(Failure::Rejected)?;
     let identifier = verified.identifier();
-    // Caveats that held only because the caller checks each operation against them.
-    let deferred: Vec<Value> = verified
-        .caveats()
-        .iter()
-        .filter(|c| matches!(c, Caveat::Api(_)) || c.is_data_access())
-        .map(Caveat::to_json)
-        .collect();
+    let deferred = deferred_json(verified.restrictions());
     Ok(json!({
         "ok": true,
         "subject": identifier.subject.to_string(),
@@ -516,16 +510,23 @@ impl RequestArgs {
             Some(now) => now,
             None => system_now()?,
         };
-        Ok(Context {
-            now,
-            ip: self.ip,
-            invite_type,
-            expect,
-            interface,
-            service,
-            consumer,
-            ..Context::default()
-        })
+        let mut ctx = Context::at(now).with_ip_opt(self.ip);
+        if let Some(invite_type) = invite_type {
+            ctx = ctx.with_invite_type(invite_type);
+        }
+        if let Some(expect) = expect {
+            ctx = ctx.expecting(expect);
+        }
+        if let Some(interface) = interface {
+            ctx = ctx.with_interface(interface);
+        }
+        if let Some(service) = service {
+            ctx = ctx.with_service(service);
+        }
+        if let Some(consumer) = consumer {
+            ctx = ctx.with_consumer(consumer);
+        }
+        Ok(ctx)
     }
 }
 
@@ -929,5 +930,22 @@ fn verified_macaroon_json(verified: &caveat_token::VerifiedMacaroon) -> Value {
         "identifier": identifier,
         "identifierHex": identifier_hex,
         "expires": verified.expires(),
+        "deferredCaveats": deferred_json(verified.restrictions()),
     })
+}
+
+/// Caveats that held only because the caller checks each operation against them (`api`,
+/// `data.*`), from the token and from every discharge: each caveat's JSON, plus `discharge`
+/// (the position of the discharge it sits in) when it is not the token's own.
+fn deferred_json(restrictions: &caveat_token::Restrictions) -> Vec<Value> {
+    restrictions
+        .iter()
+        .map(|r| {
+            let mut caveat = r.caveat().to_json();
+            if let (Some(d), Value::Object(map)) = (r.at().discharge, &mut caveat) {
+                map.insert("discharge".into(), json!(d));
+            }
+            caveat
+        })
+        .collect()
 }
