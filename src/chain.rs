@@ -14,8 +14,6 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use crate::key::RootKey;
-
 /// The fixed key with which a root key is turned into the chain's first key (libmacaroons').
 pub const KEY_GENERATOR: &[u8] = b"macaroons-key-generator";
 
@@ -259,9 +257,9 @@ impl RootState {
 struct Chain(Scratch);
 
 impl Chain {
-    fn start(key: &RootKey, identifier: &[u8]) -> Self {
+    fn start(key: &RootState, identifier: &[u8]) -> Self {
         let mut s = Scratch::new();
-        s.key.clone_from(&key.state().0);
+        s.key.clone_from(&key.0);
         s.mac(identifier);
         Self(s)
     }
@@ -283,7 +281,7 @@ impl Chain {
 
 /// `tag_0 = HMAC(k, identifier)` with the key's cached state.
 #[must_use]
-pub fn start(key: &RootKey, identifier: &[u8]) -> Tag {
+pub(crate) fn start(key: &RootState, identifier: &[u8]) -> Tag {
     Chain::start(key, identifier).tag()
 }
 
@@ -297,7 +295,7 @@ pub fn step(prev: &Tag, caveat: &[u8]) -> Tag {
 
 /// The final tag over an identifier and caveats.
 #[must_use]
-pub fn compute<'a, I>(key: &RootKey, identifier: &[u8], caveats: I) -> Tag
+pub(crate) fn compute<'a, I>(key: &RootState, identifier: &[u8], caveats: I) -> Tag
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
@@ -310,7 +308,7 @@ where
 
 /// Every tag of the chain: `tag_0` then one per caveat (the last one is the token's tag).
 #[must_use]
-pub fn tags<'a, I>(key: &RootKey, identifier: &[u8], caveats: I) -> Vec<Tag>
+pub(crate) fn tags<'a, I>(key: &RootState, identifier: &[u8], caveats: I) -> Vec<Tag>
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
@@ -328,7 +326,7 @@ where
 /// The chain is always computed in full; the comparison does not short-circuit and a tag of the
 /// wrong length is simply unequal.
 #[must_use]
-pub fn verify<'a, I>(key: &RootKey, identifier: &[u8], caveats: I, tag: &[u8]) -> bool
+pub(crate) fn verify<'a, I>(key: &RootState, identifier: &[u8], caveats: I, tag: &[u8]) -> bool
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
@@ -446,7 +444,8 @@ mod tests {
             caveats in proptest::collection::vec(
                 proptest::collection::vec(proptest::num::u8::ANY, 0..140), 0..8),
         ) {
-            let key = RootKey::from_bytes(&root).expect("non-empty key");
+            let root_key = crate::key::RootKey::from_bytes(&root).expect("non-empty key");
+            let key = root_key.state();
             let mut expected = reference(&reference(KEY_GENERATOR, &root), &identifier);
             let mut all = vec![expected];
             for c in &caveats {
@@ -455,16 +454,16 @@ mod tests {
             }
             let caveat_slices = || caveats.iter().map(Vec::as_slice);
             proptest::prop_assert_eq!(
-                *compute(&key, &identifier, caveat_slices()).as_bytes(), expected);
-            let tags: Vec<[u8; 32]> = tags(&key, &identifier, caveat_slices())
+                *compute(key, &identifier, caveat_slices()).as_bytes(), expected);
+            let tags: Vec<[u8; 32]> = tags(key, &identifier, caveat_slices())
                 .iter()
                 .map(|t| *t.as_bytes())
                 .collect();
             proptest::prop_assert_eq!(&tags, &all);
-            proptest::prop_assert!(verify(&key, &identifier, caveat_slices(), &expected));
+            proptest::prop_assert!(verify(key, &identifier, caveat_slices(), &expected));
             let mut wrong = expected;
             wrong[0] ^= 1;
-            proptest::prop_assert!(!verify(&key, &identifier, caveat_slices(), &wrong));
+            proptest::prop_assert!(!verify(key, &identifier, caveat_slices(), &wrong));
             let mut stepped = start(&key, &identifier);
             for c in &caveats {
                 stepped = step(&stepped, c);

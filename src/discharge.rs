@@ -338,11 +338,11 @@ pub(crate) fn check_signature<K: KeySource + ?Sized>(token: &Token, keys: &K) ->
     }
     .ok_or(Error::TokenInvalid)?;
     let computed = third_party::run_chain(
-        chain::start(key, token.identifier_bytes()),
-        token,
+        chain::start(key.state(), token.identifier_bytes()),
+        token.spans(),
         |_, _| {},
     );
-    if computed.ct_eq(&token.raw[token.tag.clone()]) {
+    if computed.ct_eq(token.spans().tag_bytes()) {
         Ok(())
     } else {
         Err(Error::TokenInvalid)
@@ -373,13 +373,13 @@ fn verify_tree(token: &Token, key: &RootKey, discharges: &[Token]) -> Result<Vec
 
     let mut stack: Vec<Pending> = Vec::new();
     let root_tag = chain_with_pending(
-        chain::start(key, token.identifier_bytes()),
+        chain::start(key.state(), token.identifier_bytes()),
         token,
         None,
         1,
         &mut stack,
     );
-    if !root_tag.ct_eq(&token.raw[token.tag.clone()]) {
+    if !root_tag.ct_eq(token.spans().tag_bytes()) {
         return Err(Error::TokenInvalid);
     }
     for (j, d) in discharges.iter().enumerate() {
@@ -403,7 +403,7 @@ fn verify_tree(token: &Token, key: &RootKey, discharges: &[Token]) -> Result<Vec
             None => token,
             Some(d) => &discharges[d],
         };
-        let Some(span) = holder.third_party.get(p.span) else {
+        let Some(span) = holder.spans().third_party.get(p.span) else {
             continue;
         };
         if p.depth > MAX_DISCHARGE_DEPTH {
@@ -412,9 +412,9 @@ fn verify_tree(token: &Token, key: &RootKey, discharges: &[Token]) -> Result<Vec
                 caveat: p.caveat,
             });
         }
-        let mut caveat_key = third_party::open(&p.tag, &holder.raw[span.vid.clone()])
+        let mut caveat_key = third_party::open(&p.tag, holder.spans().slice(&span.vid))
             .ok_or(Error::ThirdPartyCaveatInvalid { caveat: p.caveat })?;
-        let cid = &holder.raw[span.cid.clone()];
+        let cid = holder.spans().slice(&span.cid);
         let Some(d) = discharges.iter().position(|t| t.identifier_bytes() == cid) else {
             caveat_key.wipe();
             return Err(Error::DischargeMissing {
@@ -448,7 +448,7 @@ fn verify_tree(token: &Token, key: &RootKey, discharges: &[Token]) -> Result<Vec
         let start = chain::hmac_sha256(caveat_key.as_bytes(), discharge.identifier_bytes());
         caveat_key.wipe();
         let computed = chain_with_pending(start, discharge, Some(d), p.depth + 1, &mut stack);
-        let carried = &discharge.raw[discharge.tag.clone()];
+        let carried = discharge.spans().tag_bytes();
         if !third_party::bind(&root_tag, &computed).ct_eq(carried) {
             return Err(if computed.ct_eq(carried) {
                 Error::DischargeUnbound { discharge: d }
@@ -476,7 +476,7 @@ fn chain_with_pending(
     stack: &mut Vec<Pending>,
 ) -> Tag {
     let mut found = Vec::new();
-    let tag = third_party::run_chain(start, token, |span, tag| {
+    let tag = third_party::run_chain(start, token.spans(), |span, tag| {
         found.push(Pending {
             caveat: CaveatRef {
                 discharge: holder,

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::caveat::ip::canonical;
+use crate::addr::canonical;
 
 macro_rules! regions {
     ($( $variant:ident = $code:literal, $name:literal; )*) => {

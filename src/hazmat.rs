@@ -12,7 +12,40 @@ use crate::error::Error;
 use crate::key::RootKey;
 use crate::token::{Identifier, Token};
 
-pub use crate::chain::{compute, derive_key, hmac_sha256, start, step, tags, verify, Tag, TAG_LEN};
+pub use crate::chain::{derive_key, hmac_sha256, step, Tag, TAG_LEN};
+
+/// `tag_0 = HMAC(derived key, identifier)`: the first tag of a chain.
+#[must_use]
+pub fn start(key: &RootKey, identifier: &[u8]) -> Tag {
+    crate::chain::start(key.state(), identifier)
+}
+
+/// The final tag over an identifier and caveats.
+#[must_use]
+pub fn compute<'a, I>(key: &RootKey, identifier: &[u8], caveats: I) -> Tag
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    crate::chain::compute(key.state(), identifier, caveats)
+}
+
+/// Every tag of the chain: `tag_0` then one per caveat (the last one is the token's tag).
+#[must_use]
+pub fn tags<'a, I>(key: &RootKey, identifier: &[u8], caveats: I) -> Vec<Tag>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    crate::chain::tags(key.state(), identifier, caveats)
+}
+
+/// Recomputes the whole chain and compares the result with `tag` in constant time.
+#[must_use]
+pub fn verify<'a, I>(key: &RootKey, identifier: &[u8], caveats: I, tag: &[u8]) -> bool
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    crate::chain::verify(key.state(), identifier, caveats, tag)
+}
 
 /// Mints a token as [`Token::mint_as`] does, but without the rule that a temporary token
 /// carries a time caveat. A verifier denies such a token (`tokenTimeCaveatRequired`); this

@@ -266,7 +266,7 @@ mod tests {
         assert!(!a.fingerprint().ct_eq(b.fingerprint()));
         // Neither the derived key nor a chain tag under it.
         assert!(!a.derived.ct_eq(&a.fingerprint().0));
-        assert!(!chain::start(&a, FINGERPRINT_LABEL).ct_eq(&a.fingerprint().0));
+        assert!(!chain::start(a.state(), FINGERPRINT_LABEL).ct_eq(&a.fingerprint().0));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod addr;
 pub mod cache;
 pub mod caveat;
 pub mod chain;
@@ -9,16 +10,20 @@ pub mod codec;
 pub mod denial;
 pub mod discharge;
 pub mod error;
+mod format;
 pub mod geo;
 pub mod hazmat;
+pub mod identifier;
 pub mod issuance;
 pub mod key;
 pub mod membership;
 pub mod restrictions;
 pub mod revocation;
+mod spans;
 pub mod third_party;
 pub mod token;
 pub mod verify;
+mod wire;
 
 pub use caveat::Caveat;
 pub use codec::{Format, Limits};

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::token::Subject;
+use crate::identifier::Subject;
 
 /// Tells whether a consumer belongs to a group (directly or not: the caller decides).
 pub trait GroupMembership {

@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 
 use crate::error::Error;
-use crate::token::{Identifier, Persistence, Subject};
+use crate::identifier::{Identifier, Persistence, Subject};
 
 /// What the issuer knows of a named token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -25,9 +25,9 @@ use crypto_secretbox::{Key, Nonce, Tag as PolyTag, XSalsa20Poly1305};
 use zeroize::Zeroize;
 
 use crate::chain::{self, Tag, TAG_LEN};
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
-use crate::token::Token;
+use crate::spans::{Spans, ThirdPartySpan};
+use crate::wire::cbor::{self, Reader};
 
 /// Bytes of the random nonce that starts every verification id (XSalsa20's nonce).
 pub const NONCE_LEN: usize = 24;
@@ -67,19 +67,6 @@ pub struct ThirdPartyCaveat<'a> {
     /// Where to ask for the discharge (a hint, not covered by the tag in the libmacaroons
     /// formats; empty when the token names none).
     pub location: &'a [u8],
-}
-
-/// The ranges of a third-party caveat's parts in a token's bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Span {
-    /// The caveat's position in the chain.
-    pub(crate) index: usize,
-    /// The caveat id (the discharge's identifier).
-    pub(crate) cid: Range<usize>,
-    /// The verification id.
-    pub(crate) vid: Range<usize>,
-    /// The location, when the token carries one.
-    pub(crate) location: Option<Range<usize>>,
 }
 
 /// The third-party chain step: `HMAC(tag, HMAC(tag, vid) || HMAC(tag, cid))`.
@@ -158,8 +145,8 @@ pub(crate) fn open(tag: &Tag, vid: &[u8]) -> Option<Tag> {
 /// caveat's span with the tag just before it (the key its verification id is sealed under).
 pub(crate) fn run_chain(
     start: Tag,
-    token: &Token,
-    mut at_third_party: impl FnMut(&Span, &Tag),
+    token: &Spans,
+    mut at_third_party: impl FnMut(&ThirdPartySpan, &Tag),
 ) -> Tag {
     let mut tag = start;
     let mut spans = token.third_party.iter().peekable();
@@ -216,12 +203,12 @@ pub(crate) fn is_native(bytes: &[u8]) -> bool {
 }
 
 /// Finds the native third-party caveats of a token and records their spans.
-pub(crate) fn index_native(token: &mut Token) {
+pub(crate) fn index_native(token: &mut Spans) {
     let mut spans = Vec::new();
     for (index, range) in token.caveats.iter().enumerate() {
         if let Some((cid, vid, location)) = parse_native(&token.raw[range.clone()]) {
             let at = |r: Range<usize>| range.start + r.start..range.start + r.end;
-            spans.push(Span {
+            spans.push(ThirdPartySpan {
                 index,
                 cid: at(cid),
                 vid: at(vid),

@@ -583,7 +583,7 @@ impl Verifier {
         keys: &K,
         ctx: &Context,
     ) -> Result<VerifiedToken, Error> {
-        if token.format().is_macaroon() || !token.third_party.is_empty() {
+        if token.format().is_macaroon() || !token.spans().third_party.is_empty() {
             // Opaque identifiers are refused there; third-party caveats need discharges.
             return self.verify_with_discharges(token, &[], keys, ctx);
         }
@@ -604,7 +604,7 @@ impl Verifier {
         token: &Token,
         keys: &K,
     ) -> Result<(), Error> {
-        if token.format().is_macaroon() || !token.third_party.is_empty() {
+        if token.format().is_macaroon() || !token.spans().third_party.is_empty() {
             return crate::discharge::check_signature(token, keys);
         }
         Self::signature(token, keys).map(|_| ())
@@ -637,8 +637,13 @@ impl Verifier {
         keys: &K,
     ) -> Result<(), Error> {
         let key = keys.root_key(key_id).ok_or(Error::TokenInvalid)?;
-        let tag = &token.raw[token.tag.clone()];
-        if chain::verify(key, token.identifier_bytes(), token.caveat_bytes(), tag) {
+        let tag = token.spans().tag_bytes();
+        if chain::verify(
+            key.state(),
+            token.identifier_bytes(),
+            token.caveat_bytes(),
+            tag,
+        ) {
             Ok(())
         } else {
             Err(Error::TokenInvalid)
@@ -831,7 +836,7 @@ impl Verifier {
             Caveat::Ip(c) => match ctx.ip {
                 None => missing("ip"),
                 Some(ip) => (!c.holds(Some(ip))).then(|| Denial::IpNotListed {
-                    ip: crate::caveat::ip::canonical(ip),
+                    ip: crate::addr::canonical(ip),
                 }),
             },
             Caveat::InviteType(c) => match ctx.requested_invite_type() {

@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use super::service::{ServiceKind, WILDCARD};
 use super::{kind, list, reason, write_kind, Fields, MAX_LIST_ENTRIES};
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
+use crate::wire::cbor::{self, Reader};
 
 /// Longest GRI (pattern) accepted, in bytes.
 pub const MAX_GRI_LEN: usize = 512;
@@ -78,7 +78,7 @@ fn is_name(s: &str) -> bool {
 
 fn is_value(s: &str) -> bool {
     !s.is_empty()
-        && s.len() <= crate::token::MAX_ID_LEN
+        && s.len() <= crate::identifier::MAX_ID_LEN
         && s.bytes().all(|b| {
             b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~' | b'@' | b'+' | b'=')
         })

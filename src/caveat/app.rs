@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use super::{kind, reason, write_kind, Fields};
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
+use crate::wire::cbor::{self, Reader};
 
 /// Longest name, in bytes.
 pub const MAX_NAME_LEN: usize = 64;

@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use super::{kind, list, parse_decimal, reason, write_kind, Fields, MAX_LIST_ENTRIES};
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
+use crate::wire::cbor::{self, Reader};
 
 /// A whitelist of Autonomous System Numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -6,10 +6,10 @@ use serde_json::{json, Value};
 
 use super::service::{read_entry, write_entry, WILDCARD};
 use super::{kind, list, write_kind, Fields, MAX_LIST_ENTRIES};
-use crate::codec::cbor::Reader;
 use crate::error::Error;
+use crate::identifier::{check_id, Subject};
 use crate::membership::GroupMembership;
-use crate::token::{check_id, Subject};
+use crate::wire::cbor::Reader;
 
 /// The kinds of consumer a whitelist can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -8,8 +8,8 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::{kind, list, reason, write_kind, Fields, MAX_LIST_ENTRIES};
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
+use crate::wire::cbor::{self, Reader};
 
 /// Longest path accepted, in bytes.
 pub const MAX_PATH_LEN: usize = 1024;

@@ -6,9 +6,9 @@
 use serde_json::{json, Value};
 
 use super::{kind, list, reason, write_kind, Fields, MAX_LIST_ENTRIES};
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
 use crate::geo::Region;
+use crate::wire::cbor::{self, Reader};
 
 /// Whether a list names what is allowed or what is denied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

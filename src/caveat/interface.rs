@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 
 use super::{kind, reason, write_kind, Fields};
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
+use crate::wire::cbor::{self, Reader};
 
 /// The interfaces a client can use a token through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -3,9 +3,9 @@
 use serde_json::{json, Value};
 
 use super::{kind, list, reason, write_kind, Fields};
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
-use crate::token::InviteType;
+use crate::identifier::InviteType;
+use crate::wire::cbor::{self, Reader};
 
 /// Most invite types one caveat may list (there are fourteen).
 const MAX_ENTRIES: usize = 14;

@@ -6,8 +6,8 @@ use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde_json::{json, Value};
 
 use super::{kind, list, reason, write_kind, Fields};
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
+use crate::wire::cbor::{self, Reader};
 
 /// Most networks one caveat may list: 32 IPv6 entries (18 bytes each) keep the largest `ip`
 /// caveat under the 1 KiB default caveat size limit.
@@ -154,14 +154,7 @@ fn is_mapped(addr: IpAddr) -> bool {
     matches!(addr, IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some())
 }
 
-/// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is the IPv4 address it maps.
-#[must_use]
-pub fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 @ IpAddr::V4(_) => v4,
-    }
-}
+pub use crate::addr::canonical;
 
 #[cfg(test)]
 mod tests {

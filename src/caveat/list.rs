@@ -6,8 +6,8 @@
 use std::fmt::Display;
 
 use super::{reason, Fields, MAX_LIST_ENTRIES};
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
+use crate::wire::cbor::{self, Reader};
 
 /// Checks a list's length: not empty and at most [`MAX_LIST_ENTRIES`] entries
 /// (`badValueCaveat` naming `key`).

@@ -40,8 +40,8 @@ pub use time::TimeCaveat;
 /// Most entries one list caveat may hold (IP networks, ASNs, countries, services, …).
 pub const MAX_LIST_ENTRIES: usize = 64;
 
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
+use crate::wire::cbor::{self, Reader};
 
 /// Native kind numbers (SPEC.md §5).
 pub(crate) mod kind {

@@ -4,9 +4,9 @@
 use serde_json::{json, Value};
 
 use super::{kind, list, reason, write_kind, Fields, MAX_LIST_ENTRIES};
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
-use crate::token::{check_id, MAX_ID_LEN};
+use crate::identifier::{check_id, MAX_ID_LEN};
+use crate::wire::cbor::{self, Reader};
 
 /// The id that matches any id of a kind, in caveat whitelists (`opw-*`).
 pub const WILDCARD: &str = "*";

@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 
 use super::{kind, reason, write_kind, Fields};
-use crate::codec::cbor::{self, Reader};
 use crate::error::Error;
+use crate::wire::cbor::{self, Reader};
 
 /// Valid while `now < valid_until` (unix seconds, strict, as Onedata), plus any leeway the
 /// verifier allows.

@@ -2,81 +2,21 @@
 //! format. Every decoder here is strict, bounded by [`Limits`] and total (it answers every input
 //! with a value or a typed error).
 
-pub(crate) mod cbor;
 pub(crate) mod libmacaroons;
 pub mod native;
 pub mod onedata;
-pub(crate) mod packet;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
+pub use crate::format::Format;
+
 use crate::caveat::Caveat;
 use crate::chain::Tag;
 use crate::error::Error;
+use crate::identifier::Identifier;
+use crate::spans::Spans;
 use crate::third_party;
-use crate::token::{Identifier, Token};
-
-/// The token formats this crate reads and writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Format {
-    /// The native CBOR format (SPEC.md §4), text prefix `cvt1_`.
-    Native,
-    /// Onedata's format (SPEC.md §10): libmacaroons v1 packets, base64url, Onedata's
-    /// escape; its text starts with `MD`.
-    Onedata,
-    /// libmacaroons' V1 format (SPEC.md §11): packets in base64; opaque identifier.
-    MacaroonV1,
-    /// libmacaroons' V2 binary format: fields after a `0x02` byte, in base64 (`Ag…`); opaque
-    /// identifier.
-    MacaroonV2,
-    /// libmacaroons' V2J format: the V2 fields as JSON (`{…}`); opaque identifier.
-    MacaroonV2J,
-}
-
-impl Format {
-    /// Every format whose identifier is a structured [`Identifier`] (what [`Token::mint_as`]
-    /// writes and [`crate::Verifier::verify`] reads).
-    pub const ALL: &'static [Format] = &[Self::Native, Self::Onedata];
-
-    /// libmacaroons' formats, whose identifiers are opaque bytes (see [`Token::mint_macaroon`]
-    /// and [`crate::Verifier::verify_macaroon`]).
-    pub const MACAROON: &'static [Format] =
-        &[Self::MacaroonV1, Self::MacaroonV2, Self::MacaroonV2J];
-
-    /// The format's name as the CLI spells it.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Native => "native",
-            Self::Onedata => "onedata",
-            Self::MacaroonV1 => "macaroon-v1",
-            Self::MacaroonV2 => "macaroon-v2",
-            Self::MacaroonV2J => "macaroon-v2j",
-        }
-    }
-
-    /// Looks a format up by its name (`native`, `onedata`, `macaroon-v1`, `macaroon-v2`,
-    /// `macaroon-v2j`).
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .iter()
-            .chain(Self::MACAROON)
-            .copied()
-            .find(|f| f.name() == name)
-    }
-
-    /// Whether this is one of libmacaroons' formats (opaque identifiers, UTF-8 predicates).
-    #[must_use]
-    pub fn is_macaroon(self) -> bool {
-        matches!(
-            self,
-            Self::MacaroonV1 | Self::MacaroonV2 | Self::MacaroonV2J
-        )
-    }
-}
 
 /// Decoding limits, checked before anything is allocated. The defaults are in SPEC.md §7;
 /// every conforming implementation must accept at least the SPEC's minimums.
@@ -141,7 +81,7 @@ impl Limits {
 }
 
 /// Decodes a token's text form, detecting its format.
-pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
+pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Spans, Error> {
     // The longest text of any format first (Onedata's), then the native bound for the rest.
     check_text_size(text, limits)?;
     if text.starts_with(onedata::TEXT_START) {
@@ -174,7 +114,7 @@ pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
 /// `00` there instead, so its base64 reading never starts with a location packet. Which format
 /// a text is in is therefore decided by trying Onedata first and then V1, never guessed; a text
 /// that is neither gets the error of the format its bytes look like.
-fn v1_or(text: &str, limits: &Limits, otherwise: Error) -> Result<Token, Error> {
+fn v1_or(text: &str, limits: &Limits, otherwise: Error) -> Result<Spans, Error> {
     match libmacaroons::decode_base64(text) {
         Ok(raw) if libmacaroons::v1::starts_with_location(&raw) => {
             libmacaroons::decode(Format::MacaroonV1, raw, limits)
@@ -188,7 +128,7 @@ fn v1_or(text: &str, limits: &Limits, otherwise: Error) -> Result<Token, Error> 
 const V2_TEXT_START: &str = "Ag";
 
 /// Decodes the text form of a libmacaroons-format token (V1, V2 or V2J, detected).
-pub(crate) fn decode_macaroon_text(text: &str, limits: &Limits) -> Result<Token, Error> {
+pub(crate) fn decode_macaroon_text(text: &str, limits: &Limits) -> Result<Spans, Error> {
     check_text_size(text, limits)?;
     libmacaroons::decode_text(text, limits)
 }
@@ -204,7 +144,7 @@ fn check_text_size(text: &str, limits: &Limits) -> Result<(), Error> {
 }
 
 /// The text form of a token.
-pub(crate) fn encode_text(token: &Token) -> String {
+pub(crate) fn encode_text(token: &Spans) -> String {
     match token.format {
         Format::Native => {
             let mut out =
@@ -253,7 +193,7 @@ pub(crate) fn decode_caveat(format: Format, index: usize, bytes: &[u8]) -> Resul
 }
 
 /// The identifier of a token (parsed, not verified).
-pub(crate) fn decode_identifier(token: &Token) -> Result<Identifier<'_>, Error> {
+pub(crate) fn decode_identifier(token: &Spans) -> Result<Identifier<'_>, Error> {
     match token.format {
         Format::Native => native::decode_identifier(token.identifier_bytes()),
         Format::Onedata => onedata::decode_identifier(token),
@@ -265,7 +205,7 @@ pub(crate) fn decode_identifier(token: &Token) -> Result<Identifier<'_>, Error> 
 
 /// The location of a token whose location is not covered by its tag (Onedata and the
 /// libmacaroons formats); `None` for native tokens.
-pub(crate) fn untrusted_location(token: &Token) -> Option<&[u8]> {
+pub(crate) fn untrusted_location(token: &Spans) -> Option<&[u8]> {
     match token.format {
         Format::Native => None,
         Format::Onedata => Some(onedata::location(&token.raw)),
@@ -280,11 +220,11 @@ pub(crate) fn start(
     format: Format,
     key: &crate::key::RootKey,
     identifier: &Identifier<'_>,
-) -> Result<Token, Error> {
+) -> Result<Spans, Error> {
     match format {
         Format::Native => {
             let id_bytes = native::encode_identifier(identifier);
-            let tag = crate::chain::start(key, &id_bytes);
+            let tag = crate::chain::start(key.state(), &id_bytes);
             Ok(native::assemble(&id_bytes, &[], &tag))
         }
         Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => {
@@ -295,7 +235,7 @@ pub(crate) fn start(
         }
         Format::Onedata => {
             let id_text = onedata::encode_identifier(identifier)?;
-            let tag = crate::chain::start(key, id_text.as_bytes());
+            let tag = crate::chain::start(key.state(), id_text.as_bytes());
             onedata::assemble(
                 identifier.location.as_bytes(),
                 id_text.as_bytes(),
@@ -311,7 +251,7 @@ pub(crate) fn start(
 /// # Errors
 /// `badValueCaveat` when the caveat cannot be written in the token's format (an Onedata packet
 /// holds at most 65,535 bytes).
-pub(crate) fn reassemble(token: &Token, caveat: &[u8], tag: &Tag) -> Result<Token, Error> {
+pub(crate) fn reassemble(token: &Spans, caveat: &[u8], tag: &Tag) -> Result<Spans, Error> {
     let caveats: Vec<&[u8]> = token
         .caveat_bytes()
         .chain(std::iter::once(caveat))
@@ -341,7 +281,7 @@ pub(crate) fn reassemble(token: &Token, caveat: &[u8], tag: &Tag) -> Result<Toke
 }
 
 /// Decodes a binary form, dispatching on the format. The caller has checked the size.
-pub(crate) fn decode(format: Format, raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
+pub(crate) fn decode(format: Format, raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
     match format {
         Format::Native => {
             let mut token = native::decode(raw, limits)?;

@@ -8,12 +8,13 @@ use std::ops::Range;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-use super::cbor::{self, Reader};
 use super::{Format, Limits};
 use crate::caveat::{kind, AppCaveat, TimeCaveat, IP_MAX_ENTRIES};
 use crate::chain::{Tag, TAG_LEN};
 use crate::error::Error;
-use crate::token::{self, Identifier, InviteType, Persistence, Subject, Token, TokenType};
+use crate::identifier::{self, Identifier, InviteType, Persistence, Subject, TokenType};
+use crate::spans::Spans;
+use crate::wire::cbor::{self, Reader};
 
 /// The envelope version this crate writes and the only one it reads.
 pub const VERSION: u64 = 1;
@@ -38,7 +39,7 @@ pub(crate) fn looks_like_other_version(text: &str) -> bool {
 }
 
 /// Decodes the binary envelope. `raw` is kept as the token's bytes.
-pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
+pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
     limits.check_token_bytes(raw.len())?;
     let (identifier, caveats, tag) = {
         let mut r = Reader::new(&raw);
@@ -71,7 +72,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
         decode_identifier(&raw[identifier.clone()])?;
         (identifier, caveats, tag)
     };
-    Ok(Token {
+    Ok(Spans {
         format: Format::Native,
         raw,
         identifier,
@@ -104,7 +105,7 @@ fn span(
 }
 
 /// Writes the envelope around already-encoded identifier and caveat bytes.
-pub(crate) fn assemble(identifier: &[u8], caveats: &[&[u8]], tag: &Tag) -> Token {
+pub(crate) fn assemble(identifier: &[u8], caveats: &[&[u8]], tag: &Tag) -> Spans {
     let mut raw = Vec::with_capacity(64 + identifier.len() + caveats.len() * 16);
     cbor::write_array(&mut raw, 4);
     cbor::write_uint(&mut raw, VERSION);
@@ -118,7 +119,7 @@ pub(crate) fn assemble(identifier: &[u8], caveats: &[&[u8]], tag: &Tag) -> Token
     }
     cbor::write_bytes(&mut raw, tag.as_bytes());
     let tag_range = raw.len() - TAG_LEN..raw.len();
-    Token {
+    Spans {
         format: Format::Native,
         raw,
         identifier: id_range,
@@ -195,17 +196,17 @@ pub(crate) fn encode_identifier(id: &Identifier<'_>) -> Vec<u8> {
 pub(crate) fn key_id(bytes: &[u8]) -> Result<Option<&str>, Error> {
     let mut r = Reader::new(bytes);
     r.array_of(6)?;
-    r.text(token::MAX_ID_LEN)?;
+    r.text(identifier::MAX_ID_LEN)?;
     if r.null() {
         Ok(None)
     } else {
-        r.text(token::MAX_ID_LEN).map(Some)
+        r.text(identifier::MAX_ID_LEN).map(Some)
     }
 }
 
 /// Decodes an identifier, borrowing its strings; enforces the field rules of SPEC.md §3.
 pub(crate) fn decode_identifier(bytes: &[u8]) -> Result<Identifier<'_>, Error> {
-    const MAX: usize = token::MAX_ID_LEN;
+    const MAX: usize = identifier::MAX_ID_LEN;
     let mut r = Reader::new(bytes);
     r.array_of(6)?;
     let location = r.text(MAX)?;

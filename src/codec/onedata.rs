@@ -18,14 +18,14 @@ use std::ops::Range;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use super::packet::{self, Packets, KEY_CID, KEY_IDENTIFIER, KEY_LOCATION, KEY_SIGNATURE};
 use super::{Format, Limits};
 use crate::chain::{Tag, TAG_LEN};
 use crate::error::Error;
-use crate::token::{
-    check_id, check_location, check_params, Identifier, InviteType, Persistence, Subject, Token,
-    TokenType,
+use crate::identifier::{
+    check_id, check_location, check_params, Identifier, InviteType, Persistence, Subject, TokenType,
 };
+use crate::spans::Spans;
+use crate::wire::packet::{self, Packets, KEY_CID, KEY_IDENTIFIER, KEY_LOCATION, KEY_SIGNATURE};
 
 /// Every Onedata token's text starts with this. The location packet comes first, and its length
 /// (14 + a location of at most 255 bytes, so at most `010d`) starts with the digits `00` or
@@ -88,7 +88,7 @@ fn escape(b64: &str, out: &mut String) {
 }
 
 /// Decodes the text form. The caller has checked the size against `limits`.
-pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
+pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Spans, Error> {
     let b64 = unescape(text)?;
     let raw = URL_SAFE_NO_PAD
         .decode(b64.as_bytes())
@@ -105,7 +105,7 @@ pub(crate) fn encode_text(raw: &[u8]) -> String {
 }
 
 /// Decodes the binary form (the v1 packets). `raw` is kept as the token's bytes.
-pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
+pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
     limits.check_token_bytes(raw.len())?;
     let (identifier, caveats, tag) = {
         let mut packets = Packets::new(&raw);
@@ -156,7 +156,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
         parse_identifier(&raw[location], &raw[identifier.clone()])?;
         (identifier, caveats, tag)
     };
-    Ok(Token {
+    Ok(Spans {
         format: Format::Onedata,
         raw,
         identifier,
@@ -189,7 +189,7 @@ pub(crate) fn assemble(
     identifier: &[u8],
     caveats: &[&[u8]],
     tag: &Tag,
-) -> Result<Token, Error> {
+) -> Result<Spans, Error> {
     let mut raw = Vec::with_capacity(
         location.len()
             + identifier.len()
@@ -203,7 +203,7 @@ pub(crate) fn assemble(
         ranges.push(write_packet(&mut raw, KEY_CID, c)?);
     }
     let tag = write_packet(&mut raw, KEY_SIGNATURE, tag.as_bytes())?;
-    Ok(Token {
+    Ok(Spans {
         format: Format::Onedata,
         raw,
         identifier,
@@ -335,7 +335,7 @@ fn parse_type(ty: &str) -> Result<TokenType<'_>, Error> {
 }
 
 /// Identifier of a token of this format.
-pub(crate) fn decode_identifier(token: &Token) -> Result<Identifier<'_>, Error> {
+pub(crate) fn decode_identifier(token: &Spans) -> Result<Identifier<'_>, Error> {
     parse_identifier(location(&token.raw), token.identifier_bytes())
 }
 

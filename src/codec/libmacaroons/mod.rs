@@ -15,7 +15,7 @@ use base64::Engine as _;
 use super::{Format, Limits};
 use crate::chain::Tag;
 use crate::error::Error;
-use crate::token::Token;
+use crate::spans::Spans;
 
 /// A caveat's parts, for the encoders.
 #[derive(Debug, Clone, Copy)]
@@ -69,7 +69,7 @@ pub(crate) fn sniff(text: &str) -> Option<Format> {
 
 /// Decodes the text form of any libmacaroons format. The caller has checked its size against
 /// `limits.max_text_len()`.
-pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
+pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Spans, Error> {
     match sniff(text) {
         Some(Format::MacaroonV2J) => v2j::decode_text(text, limits),
         Some(format) => {
@@ -81,7 +81,7 @@ pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
 }
 
 /// Decodes a binary form. V2J's binary form is V2's (JSON is only its text form).
-pub(crate) fn decode(format: Format, raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
+pub(crate) fn decode(format: Format, raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
     let mut token = match format {
         Format::MacaroonV1 => v1::decode(raw, limits)?,
         _ => v2::decode(raw, limits)?,
@@ -91,7 +91,7 @@ pub(crate) fn decode(format: Format, raw: Vec<u8>, limits: &Limits) -> Result<To
 }
 
 /// The text form: base64url without padding (V1, V2) or JSON (V2J).
-pub(crate) fn encode_text(token: &Token) -> String {
+pub(crate) fn encode_text(token: &Spans) -> String {
     match token.format {
         Format::MacaroonV2J => v2j::encode_text(
             location(token),
@@ -104,7 +104,7 @@ pub(crate) fn encode_text(token: &Token) -> String {
 }
 
 /// The location of a token of these formats (empty when it has none).
-pub(crate) fn location(token: &Token) -> &[u8] {
+pub(crate) fn location(token: &Spans) -> &[u8] {
     match token.format {
         Format::MacaroonV1 => v1::location(&token.raw),
         _ => v2::location(&token.raw),
@@ -112,7 +112,7 @@ pub(crate) fn location(token: &Token) -> &[u8] {
 }
 
 /// Every caveat's parts, in chain order.
-pub(crate) fn parts(token: &Token) -> Vec<Parts<'_>> {
+pub(crate) fn parts(token: &Spans) -> Vec<Parts<'_>> {
     let mut spans = token.third_party.iter().peekable();
     token
         .caveats
@@ -142,7 +142,7 @@ pub(crate) fn assemble(
     identifier: &[u8],
     caveats: &[Parts<'_>],
     tag: &Tag,
-) -> Result<Token, Error> {
+) -> Result<Spans, Error> {
     let mut token = match format {
         Format::MacaroonV1 => v1::assemble(location, identifier, caveats, tag)?,
         _ => v2::assemble(location, identifier, caveats, tag),
@@ -152,7 +152,7 @@ pub(crate) fn assemble(
 }
 
 /// A copy of `token` with one more caveat and the new tag.
-pub(crate) fn append(token: &Token, caveat: Parts<'_>, tag: &Tag) -> Result<Token, Error> {
+pub(crate) fn append(token: &Spans, caveat: Parts<'_>, tag: &Tag) -> Result<Spans, Error> {
     let mut all = parts(token);
     all.push(caveat);
     assemble(

@@ -12,13 +12,13 @@ use std::ops::Range;
 
 use super::Parts;
 use crate::chain::{Tag, TAG_LEN};
-use crate::codec::packet::{
-    write_packet, Packets, KEY_CID, KEY_CL, KEY_IDENTIFIER, KEY_LOCATION, KEY_SIGNATURE, KEY_VID,
-};
 use crate::codec::{Format, Limits};
 use crate::error::Error;
-use crate::third_party::Span;
-use crate::token::Token;
+use crate::spans::Spans;
+use crate::spans::ThirdPartySpan;
+use crate::wire::packet::{
+    write_packet, Packets, KEY_CID, KEY_CL, KEY_IDENTIFIER, KEY_LOCATION, KEY_SIGNATURE, KEY_VID,
+};
 
 /// Whether `raw` starts like a V1 macaroon: four lowercase hex digits, then `location `.
 pub(crate) fn starts_with_location(raw: &[u8]) -> bool {
@@ -31,7 +31,7 @@ pub(crate) fn starts_with_location(raw: &[u8]) -> bool {
 }
 
 /// Decodes the packets. `raw` is kept as the token's bytes.
-pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
+pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
     limits.check_token_bytes(raw.len())?;
     let (identifier, caveats, spans, tag) = {
         let mut packets = Packets::new(&raw);
@@ -46,7 +46,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
         };
         super::check_identifier(&raw[identifier.clone()], limits)?;
         let mut caveats: Vec<Range<usize>> = Vec::new();
-        let mut spans: Vec<Span> = Vec::new();
+        let mut spans: Vec<ThirdPartySpan> = Vec::new();
         // The key of the previous packet: `vid` must follow a `cid`, `cl` a `vid`.
         let mut previous: &[u8] = KEY_IDENTIFIER;
         let tag = loop {
@@ -64,7 +64,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
                         return Err(Error::bad("vid packet not right after a cid packet"));
                     };
                     super::check_part(&raw[p.value.clone()], limits, "empty vid")?;
-                    spans.push(Span {
+                    spans.push(ThirdPartySpan {
                         index: caveats.len() - 1,
                         cid: cid.clone(),
                         vid: p.value,
@@ -95,7 +95,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
         }
         (identifier, caveats, spans, tag)
     };
-    Ok(Token {
+    Ok(Spans {
         format: Format::MacaroonV1,
         raw,
         identifier,
@@ -122,7 +122,7 @@ pub(crate) fn assemble(
     identifier: &[u8],
     caveats: &[Parts<'_>],
     tag: &Tag,
-) -> Result<Token, Error> {
+) -> Result<Spans, Error> {
     let long_caveat = || Error::bad_caveat("caveat", "too long for a V1 packet (65,535 bytes)");
     let mut raw = Vec::with_capacity(
         location.len()
@@ -157,7 +157,7 @@ pub(crate) fn assemble(
             } else {
                 Some(write_packet(&mut raw, KEY_CL, c.location, long_caveat)?)
             };
-            spans.push(Span {
+            spans.push(ThirdPartySpan {
                 index,
                 cid,
                 vid,
@@ -166,7 +166,7 @@ pub(crate) fn assemble(
         }
     }
     let tag = write_packet(&mut raw, KEY_SIGNATURE, tag.as_bytes(), long_caveat)?;
-    Ok(Token {
+    Ok(Spans {
         format: Format::MacaroonV1,
         raw,
         identifier,

@@ -15,8 +15,8 @@ use super::Parts;
 use crate::chain::{Tag, TAG_LEN};
 use crate::codec::{Format, Limits};
 use crate::error::Error;
-use crate::third_party::Span;
-use crate::token::Token;
+use crate::spans::Spans;
+use crate::spans::ThirdPartySpan;
 
 /// The version byte.
 pub(crate) const VERSION: u8 = 2;
@@ -112,7 +112,7 @@ impl Fields<'_> {
 }
 
 /// Decodes the binary form. `raw` is kept as the token's bytes.
-pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
+pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
     limits.check_token_bytes(raw.len())?;
     let (identifier, caveats, spans, tag) = {
         if raw.first() != Some(&VERSION) {
@@ -153,7 +153,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
                     if let Some(l) = &location {
                         super::check_location(&raw[l.clone()], limits)?;
                     }
-                    spans.push(Span {
+                    spans.push(ThirdPartySpan {
                         index: caveats.len(),
                         cid: cid.clone(),
                         vid,
@@ -175,7 +175,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
         }
         (identifier, caveats, spans, tag)
     };
-    Ok(Token {
+    Ok(Spans {
         format: Format::MacaroonV2,
         raw,
         identifier,
@@ -218,7 +218,7 @@ pub(crate) fn assemble(
     identifier: &[u8],
     caveats: &[Parts<'_>],
     tag: &Tag,
-) -> Token {
+) -> Spans {
     let mut raw = Vec::with_capacity(
         location.len()
             + identifier.len()
@@ -244,7 +244,7 @@ pub(crate) fn assemble(
         let cid = write_field(&mut raw, IDENTIFIER, c.cid);
         if let Some(vid) = c.vid {
             let vid = write_field(&mut raw, VID, vid);
-            spans.push(Span {
+            spans.push(ThirdPartySpan {
                 index,
                 cid: cid.clone(),
                 vid,
@@ -256,7 +256,7 @@ pub(crate) fn assemble(
     }
     raw.push(0);
     let tag = write_field(&mut raw, SIGNATURE, tag.as_bytes());
-    Token {
+    Spans {
         format: Format::MacaroonV2,
         raw,
         identifier,

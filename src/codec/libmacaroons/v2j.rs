@@ -21,7 +21,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use super::Parts;
 use crate::codec::{Format, Limits};
 use crate::error::Error;
-use crate::token::Token;
+use crate::spans::Spans;
 
 /// A JSON value, keeping repeated keys (so that they can be refused) and numbers as written.
 enum Json {
@@ -139,7 +139,7 @@ struct JsonCaveat {
 }
 
 /// Decodes the JSON text. The caller has checked its size against the limits.
-pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Token, Error> {
+pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Spans, Error> {
     let json: Json =
         serde_json::from_str(text).map_err(|_| Error::bad("invalid JSON in V2J macaroon"))?;
     let top = Object::new(

@@ -1,0 +1,62 @@
+//! The token formats: which one a token is in, and their names.
+
+/// The token formats this crate reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// The native CBOR format (SPEC.md §4), text prefix `cvt1_`.
+    Native,
+    /// Onedata's format (SPEC.md §10): libmacaroons v1 packets, base64url, Onedata's
+    /// escape; its text starts with `MD`.
+    Onedata,
+    /// libmacaroons' V1 format (SPEC.md §11): packets in base64; opaque identifier.
+    MacaroonV1,
+    /// libmacaroons' V2 binary format: fields after a `0x02` byte, in base64 (`Ag…`); opaque
+    /// identifier.
+    MacaroonV2,
+    /// libmacaroons' V2J format: the V2 fields as JSON (`{…}`); opaque identifier.
+    MacaroonV2J,
+}
+
+impl Format {
+    /// Every format whose identifier is a structured [`crate::Identifier`] (what [`crate::Token::mint_as`]
+    /// writes and [`crate::Verifier::verify`] reads).
+    pub const ALL: &'static [Format] = &[Self::Native, Self::Onedata];
+
+    /// libmacaroons' formats, whose identifiers are opaque bytes (see [`crate::Token::mint_macaroon`]
+    /// and [`crate::Verifier::verify_macaroon`]).
+    pub const MACAROON: &'static [Format] =
+        &[Self::MacaroonV1, Self::MacaroonV2, Self::MacaroonV2J];
+
+    /// The format's name as the CLI spells it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Native => "native",
+            Self::Onedata => "onedata",
+            Self::MacaroonV1 => "macaroon-v1",
+            Self::MacaroonV2 => "macaroon-v2",
+            Self::MacaroonV2J => "macaroon-v2j",
+        }
+    }
+
+    /// Looks a format up by its name (`native`, `onedata`, `macaroon-v1`, `macaroon-v2`,
+    /// `macaroon-v2j`).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .chain(Self::MACAROON)
+            .copied()
+            .find(|f| f.name() == name)
+    }
+
+    /// Whether this is one of libmacaroons' formats (opaque identifiers, UTF-8 predicates).
+    #[must_use]
+    pub fn is_macaroon(self) -> bool {
+        matches!(
+            self,
+            Self::MacaroonV1 | Self::MacaroonV2 | Self::MacaroonV2J
+        )
+    }
+}
