@@ -55,10 +55,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::caveat::Caveat;
+use crate::context::Context;
 use crate::error::Error;
 use crate::key::{Fingerprint, KeySource};
 use crate::token::{Identifier, Token};
-use crate::verify::{Caveats, Context, VerifiedToken, Verifier};
+use crate::verified::VerifiedToken;
+use crate::verify::{Caveats, Verifier};
 
 /// Most shards a cache is split into (a power of two). Sixteen keeps lock contention negligible
 /// on the machines services run on without making small caches uneven.
@@ -393,10 +395,10 @@ mod tests {
     use super::*;
     use crate::caveat::Interface;
     use crate::codec::Format;
+    use crate::context::Expect;
     use crate::key::{KeyRing, RootKey};
     use crate::revocation::{Generations, NamedTokens};
     use crate::token::{InviteType, Persistence, Subject, TokenType};
-    use crate::verify::Expect;
 
     const KEY_IDS: [Option<&str>; 3] = [None, Some("k1"), Some("k2")];
 

@@ -11,7 +11,7 @@ use crate::codec::Format;
 use crate::error::Error;
 use crate::key::RootKey;
 use crate::token::{Identifier, Persistence, Token, TokenType};
-use crate::verify::VerifiedToken;
+use crate::verified::VerifiedToken;
 
 /// Onedata's default maximum TTL of a temporary token: 7 days, in seconds.
 pub const DEFAULT_MAX_TTL: u64 = 604_800;

@@ -4,7 +4,16 @@
 //! forged token never reaches any of those checks.
 //!
 //! Order: signature → token type ([`Expect`]) → revocation ([`crate::revocation`]) → caveats,
-//! each of which must be allowed for the token's type and hold.
+//! each of which must be allowed for the token's type and hold → a temporary token carries a
+//! time caveat of its own.
+//!
+//! With discharges, verification covers the token and every discharge first
+//! ([`crate::signature`]); clearing follows: the token's first-party caveats, then each
+//! discharge's, in the order they were verified. First-party caveats of libmacaroons-format
+//! tokens (and discharges) are UTF-8 predicates. A predicate holds when it was declared with
+//! [`Verifier::satisfy_exact`]; otherwise, when it is the canonical text of a typed caveat
+//! (`time < 1700000000`, `ip = 10.0.0.0/8`, …), it is checked as that caveat; otherwise when a
+//! [`Verifier::satisfy_general`] satisfier accepts it. Anything else is `tokenCaveatUnknown`.
 
 use std::cell::OnceCell;
 use std::collections::HashSet;
@@ -12,260 +21,23 @@ use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::caveat::{kind, Caveat, Gri, Interface, Operation, Service, ServiceKind};
+use crate::caveat::{caveat_allowed, kind_allowed, kind_allowed_for_every_type, Caveat, TypeClass};
 use crate::chain;
 use crate::codec::native::{self, CaveatView};
 use crate::codec::{self, Format, Limits};
+use crate::context::Context;
 use crate::denial::Denial;
 use crate::error::CaveatRef;
 use crate::error::Error;
 use crate::geo::GeoSource;
+use crate::identifier::{Identifier, Persistence, TokenType};
 use crate::key::{KeySource, NameMap};
 use crate::membership::GroupMembership;
-use crate::restrictions::{DataAccess, Restrictions};
+use crate::restrictions::Restrictions;
 use crate::revocation::{self, GenerationSource, RevocationSource};
-use crate::token::{Identifier, InviteType, Persistence, Subject, Token, TokenType};
-
-/// What kind of token a request expects. A token of another kind is refused with
-/// `notAnAccessToken`, `notAnIdentityToken` or `notAnInviteToken`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Expect {
-    /// An access token (with or without a session).
-    Access,
-    /// An identity token.
-    Identity,
-    /// An invite token; of this invite type if one is given.
-    Invite(Option<InviteType>),
-}
-
-impl Expect {
-    /// Parses the CLI form: `access`, `identity`, `invite` or `invite:<inviteType>`.
-    ///
-    /// # Errors
-    /// `badValueTokenType`, or `badValueInviteType` for an unknown invite type.
-    pub fn parse(text: &str) -> Result<Self, Error> {
-        match text {
-            "access" => Ok(Self::Access),
-            "identity" => Ok(Self::Identity),
-            "invite" => Ok(Self::Invite(None)),
-            _ => match text.strip_prefix("invite:") {
-                Some(name) => Ok(Self::Invite(Some(InviteType::parse(name)?))),
-                None => Err(Error::BadValueTokenType {
-                    reason: "expected access, identity, invite or invite:<inviteType>",
-                }),
-            },
-        }
-    }
-
-    /// Checks a token type against the expectation.
-    ///
-    /// # Errors
-    /// `notAnAccessToken`, `notAnIdentityToken` or `notAnInviteToken` (with
-    /// `expectedInviteType`), each with the type received in its JSON form.
-    pub fn check(self, token_type: &TokenType<'_>) -> Result<(), Error> {
-        match (self, token_type) {
-            (Self::Access, TokenType::Access { .. }) | (Self::Identity, TokenType::Identity) => {
-                Ok(())
-            }
-            (Self::Invite(None), TokenType::Invite { .. }) => Ok(()),
-            (Self::Invite(Some(want)), TokenType::Invite { invite_type, .. })
-                if want == *invite_type =>
-            {
-                Ok(())
-            }
-            (Self::Access, other) => Err(Error::NotAnAccessToken {
-                received: other.to_json(),
-            }),
-            (Self::Identity, other) => Err(Error::NotAnIdentityToken {
-                received: other.to_json(),
-            }),
-            (Self::Invite(want), other) => Err(Error::NotAnInviteToken {
-                expected_invite_type: want.map(|t| t.name().to_owned()),
-                received: other.to_json(),
-            }),
-        }
-    }
-}
-
-/// What the request brings: the time, the client address, what it asks for. The library never
-/// reads a clock or a socket; the caller fills this in.
-///
-/// There is no `Default`: a context always starts from the time of the request, so no verifier
-/// can be built that silently checks tokens "at the Unix epoch". Build one with
-/// [`Context::at`] and the `with_*` methods:
-///
-/// ```
-/// use caveat_token::Context;
-///
-/// let ctx = Context::at(1_700_000_000).with_ip("10.0.0.7".parse().unwrap());
-/// assert_eq!(ctx.now(), 1_700_000_000);
-/// assert_eq!(ctx.ip(), Some("10.0.0.7".parse().unwrap()));
-/// ```
-///
-/// ```compile_fail
-/// // A context without a time does not exist.
-/// let ctx = caveat_token::Context::default();
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Context {
-    /// Now, in unix seconds.
-    pub(crate) now: u64,
-    /// The client's address, if known. Caveats that need it fail closed without it.
-    pub(crate) ip: Option<IpAddr>,
-    /// The invite type the request asks to use, if any (when `None`, an
-    /// [`Expect::Invite`] with a type stands for it).
-    pub(crate) invite_type: Option<InviteType>,
-    /// Application attributes (e.g. `("example.com/action", "read")`) for registered predicates.
-    pub(crate) attributes: Vec<(String, String)>,
-    /// The kind of token the request expects; `None` accepts any kind.
-    pub(crate) expect: Option<Expect>,
-    /// The interface the request came through, for `interface` caveats.
-    pub(crate) interface: Option<Interface>,
-    /// The service the token is used in (authenticated by the caller), for `service` caveats.
-    pub(crate) service: Option<Service>,
-    /// Who consumes the token (authenticated by the caller), for `consumer` caveats.
-    pub(crate) consumer: Option<Subject<'static>>,
-}
-
-impl Context {
-    /// A context at `now` (unix seconds) with nothing else known.
-    #[must_use]
-    pub fn at(now: u64) -> Self {
-        Self {
-            now,
-            ip: None,
-            invite_type: None,
-            attributes: Vec::new(),
-            expect: None,
-            interface: None,
-            service: None,
-            consumer: None,
-        }
-    }
-
-    /// The same request at another time.
-    #[must_use]
-    pub fn with_now(mut self, now: u64) -> Self {
-        self.now = now;
-        self
-    }
-
-    /// Now, in unix seconds.
-    #[must_use]
-    pub fn now(&self) -> u64 {
-        self.now
-    }
-
-    /// The client's address, if known.
-    #[must_use]
-    pub fn ip(&self) -> Option<IpAddr> {
-        self.ip
-    }
-
-    /// The invite type the request explicitly asks to use, if any.
-    #[must_use]
-    pub fn invite_type(&self) -> Option<InviteType> {
-        self.invite_type
-    }
-
-    /// The kind of token the request expects, if any.
-    #[must_use]
-    pub fn expect(&self) -> Option<Expect> {
-        self.expect
-    }
-
-    /// The interface the request came through, if known.
-    #[must_use]
-    pub fn interface(&self) -> Option<Interface> {
-        self.interface
-    }
-
-    /// The service the token is used in, if known.
-    #[must_use]
-    pub fn service(&self) -> Option<&Service> {
-        self.service.as_ref()
-    }
-
-    /// Who consumes the token, if known.
-    #[must_use]
-    pub fn consumer(&self) -> Option<&Subject<'static>> {
-        self.consumer.as_ref()
-    }
-
-    /// Sets or clears the client address.
-    #[must_use]
-    pub fn with_ip_opt(mut self, ip: Option<IpAddr>) -> Self {
-        self.ip = ip;
-        self
-    }
-
-    /// Sets the client address.
-    #[must_use]
-    pub fn with_ip(mut self, ip: IpAddr) -> Self {
-        self.ip = Some(ip);
-        self
-    }
-
-    /// Sets the requested invite type.
-    #[must_use]
-    pub fn with_invite_type(mut self, invite_type: InviteType) -> Self {
-        self.invite_type = Some(invite_type);
-        self
-    }
-
-    /// Adds an application attribute.
-    #[must_use]
-    pub fn with_attribute(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.attributes.push((name.into(), value.into()));
-        self
-    }
-
-    /// Sets the kind of token expected.
-    #[must_use]
-    pub fn expecting(mut self, expect: Expect) -> Self {
-        self.expect = Some(expect);
-        self
-    }
-
-    /// Sets the interface the request came through.
-    #[must_use]
-    pub fn with_interface(mut self, interface: Interface) -> Self {
-        self.interface = Some(interface);
-        self
-    }
-
-    /// Sets the service the token is used in.
-    #[must_use]
-    pub fn with_service(mut self, service: Service) -> Self {
-        self.service = Some(service);
-        self
-    }
-
-    /// Sets the consumer of the token.
-    #[must_use]
-    pub fn with_consumer(mut self, consumer: Subject<'_>) -> Self {
-        self.consumer = Some(consumer.into_owned());
-        self
-    }
-
-    /// The invite type the request asks for: the explicit one, else the expected one.
-    #[must_use]
-    pub fn requested_invite_type(&self) -> Option<InviteType> {
-        self.invite_type.or(match self.expect {
-            Some(Expect::Invite(t)) => t,
-            _ => None,
-        })
-    }
-
-    /// The first attribute named `name`.
-    #[must_use]
-    pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
+use crate::signature::{self, verify_tree};
+use crate::token::Token;
+use crate::verified::{Verified, VerifiedMacaroon, VerifiedToken};
 
 /// A predicate for an application caveat: given the caveat's value and the request, does it hold?
 pub type Predicate = Arc<dyn Fn(&str, &Context) -> bool + Send + Sync>;
@@ -301,75 +73,6 @@ impl fmt::Debug for Verifier {
             .field("general_predicates", &self.general.len())
             .finish()
     }
-}
-
-/// Whether a token of `token_type` may carry `caveat` (Onedata's sets, plus this crate's
-/// `inviteType` and `app`):
-///
-/// - access: every kind but `authorizationNone`;
-/// - identity: `time`, `ip`, `asn`, `geo.*`, `consumer`, `interface`, `app`;
-/// - invite: `time`, `ip`, `asn`, `geo.*`, `consumer`, `inviteType`, `app`.
-///
-/// A caveat not allowed is refused (`tokenCaveatUnverified`) whatever the context.
-#[must_use]
-pub fn caveat_allowed(token_type: &TokenType<'_>, caveat: &Caveat) -> bool {
-    kind_allowed(TypeClass::of(token_type), caveat.kind())
-}
-
-/// The three token types, without their fields: all [`caveat_allowed`] looks at.
-#[derive(Debug, Clone, Copy)]
-enum TypeClass {
-    Access,
-    Identity,
-    Invite,
-}
-
-impl TypeClass {
-    const ALL: [Self; 3] = [Self::Access, Self::Identity, Self::Invite];
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Access => "access",
-            Self::Identity => "identity",
-            Self::Invite => "invite",
-        }
-    }
-
-    fn of(token_type: &TokenType<'_>) -> Self {
-        match token_type {
-            TokenType::Access { .. } => Self::Access,
-            TokenType::Identity => Self::Identity,
-            TokenType::Invite { .. } => Self::Invite,
-        }
-    }
-}
-
-/// [`caveat_allowed`] on the kind's code (one per [`Caveat`] variant), so that the verifier's
-/// in-place path asks the same table without building the caveat.
-fn kind_allowed(class: TypeClass, kind: u64) -> bool {
-    let common = matches!(
-        kind,
-        kind::TIME
-            | kind::IP
-            | kind::ASN
-            | kind::GEO_COUNTRY
-            | kind::GEO_REGION
-            | kind::CONSUMER
-            | kind::APP
-    );
-    match class {
-        TypeClass::Access => kind != kind::AUTHORIZATION_NONE,
-        TypeClass::Identity => common || kind == kind::INTERFACE,
-        TypeClass::Invite => common || kind == kind::INVITE_TYPE,
-    }
-}
-
-/// Whether every token type may carry caveats of `kind` (then clearing one does not need the
-/// token's type).
-fn kind_allowed_for_every_type(kind: u64) -> bool {
-    TypeClass::ALL
-        .into_iter()
-        .all(|class| kind_allowed(class, kind))
 }
 
 /// The identifier of a token whose signature checked out, for the checks that follow. Given
@@ -437,16 +140,6 @@ impl Clearing {
             },
             caveat,
         );
-    }
-
-    /// The expiry found.
-    pub(crate) fn expires(&self) -> Option<u64> {
-        self.expires
-    }
-
-    /// The restrictions recorded.
-    pub(crate) fn into_restrictions(self) -> Restrictions {
-        self.restrictions
     }
 
     /// A temporary token must carry a time caveat of its own (SPEC.md §6.4): one minted by code
@@ -591,7 +284,11 @@ impl Verifier {
             let identifier = Self::signature(&token, keys)?;
             self.after_signature(&token, identifier.as_ref(), Caveats::Encoded, ctx)?
         };
-        Ok(VerifiedToken::new(token, clearing))
+        Ok(VerifiedToken::new(
+            token,
+            clearing.expires,
+            clearing.restrictions,
+        ))
     }
 
     /// Verification alone: recomputes the chain and compares the tag in constant time. Says
@@ -605,7 +302,7 @@ impl Verifier {
         keys: &K,
     ) -> Result<(), Error> {
         if token.format().is_macaroon() || !token.spans().third_party.is_empty() {
-            return crate::discharge::check_signature(token, keys);
+            return signature::check_signature(token, keys);
         }
         Self::signature(token, keys).map(|_| ())
     }
@@ -940,164 +637,230 @@ impl Verifier {
     }
 }
 
-/// A token whose whole chain verified under a root key and whose every caveat held in the
-/// request context it was checked against.
-///
-/// What it still asks of the caller is in [`VerifiedToken::restrictions`]: the `api` and
-/// data-access caveats of the token and of every discharge, which only the service can check,
-/// operation by operation.
-#[derive(Debug, Clone)]
-pub struct VerifiedToken {
-    token: Token,
-    expires: Option<u64>,
-    restrictions: Restrictions,
-}
-
-impl VerifiedToken {
-    /// Wraps a token that was verified and cleared, with what clearing collected.
-    pub(crate) fn new(token: Token, clearing: Clearing) -> Self {
-        Self {
-            token,
-            expires: clearing.expires,
-            restrictions: clearing.restrictions,
-        }
-    }
-
-    /// The verified identifier.
-    #[must_use]
-    pub fn identifier(&self) -> Identifier<'_> {
-        // Invariant: a Token only exists if its identifier decoded, and a Token is immutable.
-        #[allow(clippy::expect_used)]
-        self.token
-            .untrusted_identifier()
-            .expect("identifier was validated when the token was decoded")
-    }
-
-    /// The least `validUntil` over the token's time caveats, if it has any.
-    #[must_use]
-    pub fn expires(&self) -> Option<u64> {
-        self.expires
-    }
-
-    /// The verified caveats, in chain order.
-    #[must_use]
-    pub fn caveats(&self) -> Vec<Caveat> {
-        self.token
-            .untrusted_caveats()
-            .filter_map(Result::ok)
-            .collect()
-    }
-
-    /// The token itself (e.g. to attenuate it further).
-    #[must_use]
-    pub fn token(&self) -> &Token {
-        &self.token
-    }
-
-    /// Every restriction the caller enforces after verification (`api`, `data.*`), from the
-    /// token and from every discharge.
-    #[must_use]
-    pub fn restrictions(&self) -> &Restrictions {
-        &self.restrictions
-    }
-
-    /// Checks one operation against every `api` caveat of the token and of its discharges
-    /// (see [`Restrictions::check_api`]).
+impl Verifier {
+    /// Verifies a native or Onedata token and the discharges of its third-party caveats, then
+    /// clears the caveats of all of them against `ctx` ([`Verifier::verify`] is this with no
+    /// discharges). Discharges may be in any format; each must be bound to `token`
+    /// ([`Token::bind_to`]). Caveats in discharges must be allowed for the token's type too.
     ///
     /// # Errors
-    /// `tokenCaveatUnverified` naming the first `api` caveat that does not allow it.
-    pub fn check_api(
+    /// As [`Verifier::verify`]; `badToken` for a libmacaroons-format token (use
+    /// [`Verifier::verify_macaroon`]); and the discharge errors: `tokenTooLarge` (`discharges`),
+    /// `dischargeAmbiguous`, `thirdPartyCaveatInvalid`, `dischargeMissing`, `dischargeCycle`,
+    /// `dischargeReused`, `dischargeTooDeep`, `dischargeUnbound`, `dischargeInvalid`,
+    /// `dischargeUnused`; an error found while clearing a discharge has its usual id and names
+    /// the discharge (`details.discharge`).
+    pub fn verify_with_discharges<K: KeySource + ?Sized>(
         &self,
-        service: ServiceKind,
-        operation: Operation,
-        gri: &Gri,
-    ) -> Result<(), Error> {
-        self.restrictions.check_api(service, operation, gri)
-    }
-
-    /// The data-access caveats of the token and of its discharges, for the service to check
-    /// each data operation against (they held at verification only because the verifier
-    /// allowed them).
-    #[must_use]
-    pub fn data_access(&self) -> DataAccess {
-        self.restrictions.data_access()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// One caveat of every kind.
-    fn every_kind() -> Vec<Caveat> {
-        [
-            "time < 100",
-            "ip = 10.0.0.0/8",
-            "inviteType = userJoinSpace",
-            "example.com/x = 1",
-            "asn = 3320",
-            "geo.country = PL",
-            "geo.region = EU",
-            "service = ozw-onezone",
-            "consumer = usr-alice",
-            "interface = rest",
-            "api = all/all/*.*.*:*",
-            "data.readonly",
-            "data.path = L3NwYWNlMS9maWxlMS50eHQ=",
-            "data.objectid = 00000000000CDBDA677569642331323323616263",
-            "authorization = none",
-        ]
-        .iter()
-        .map(|t| Caveat::from_text(t).expect(t))
-        .collect()
-    }
-
-    #[test]
-    fn kind_codes_are_the_native_ones_and_distinct() {
-        let caveats = every_kind();
-        let mut codes: Vec<u64> = caveats.iter().map(Caveat::kind).collect();
-        for (caveat, code) in caveats.iter().zip(&codes) {
-            // A native caveat is an array head then its kind (every code is below 24).
-            assert_eq!(u64::from(caveat.to_native()[1]), *code, "{caveat}");
+        token: Token,
+        discharges: &[Token],
+        keys: &K,
+        ctx: &Context,
+    ) -> Result<VerifiedToken, Error> {
+        if token.format().is_macaroon() {
+            return Err(Error::bad(
+                "a libmacaroons-format token has an opaque identifier: use verify_macaroon",
+            ));
         }
-        codes.sort_unstable();
-        codes.dedup();
-        assert_eq!(codes.len(), caveats.len());
-    }
-
-    #[test]
-    fn allowed_kinds_per_token_type_are_the_documented_sets() {
-        let common = [
-            "time",
-            "ip",
-            "asn",
-            "geo.country",
-            "geo.region",
-            "consumer",
-            "app",
-        ];
-        let invite = TokenType::Invite {
-            invite_type: InviteType::UserJoinSpace,
-            target: "s".into(),
-            params: "".into(),
+        let clearing = {
+            let identifier = token.untrusted_identifier()?;
+            let key = keys
+                .root_key(identifier.key_id.as_deref())
+                .ok_or(Error::TokenInvalid)?;
+            let order = verify_tree(&token, key, discharges)?;
+            self.check_type_and_revocation(&identifier, ctx)?;
+            let clearing = self.clear_all(
+                &token,
+                Some(&identifier.token_type),
+                discharges,
+                &order,
+                ctx,
+            )?;
+            clearing.require_time(identifier.persistence)?;
+            clearing
         };
-        for caveat in every_kind() {
-            let name = caveat.type_name();
-            assert_eq!(
-                caveat_allowed(&TokenType::Access { session: None }, &caveat),
-                name != "authorizationNone",
-                "access, {name}"
-            );
-            assert_eq!(
-                caveat_allowed(&TokenType::Identity, &caveat),
-                common.contains(&name) || name == "interface",
-                "identity, {name}"
-            );
-            assert_eq!(
-                caveat_allowed(&invite, &caveat),
-                common.contains(&name) || name == "inviteType",
-                "invite, {name}"
-            );
+        Ok(VerifiedToken::new(
+            token,
+            clearing.expires,
+            clearing.restrictions,
+        ))
+    }
+
+    /// Verifies a libmacaroons-format token (V1, V2, V2J) and the discharges of its third-party
+    /// caveats, then clears the caveats of all of them against `ctx`.
+    ///
+    /// The identifier is opaque, so the key source is asked for its default key (key id
+    /// `None`); pick the key by [`Token::identifier_bytes`] beforehand if you keep several.
+    /// Predicates are cleared as the module documentation says.
+    ///
+    /// # Errors
+    /// `badToken` for a token in another format (use [`Verifier::verify`]); `tokenInvalid`;
+    /// the discharge errors of [`Verifier::verify_with_discharges`]; `tokenCaveatUnknown` for a
+    /// predicate nothing satisfies, `tokenCaveatUnverified` for a typed caveat that does not
+    /// hold.
+    pub fn verify_macaroon<K: KeySource + ?Sized>(
+        &self,
+        token: Token,
+        discharges: &[Token],
+        keys: &K,
+        ctx: &Context,
+    ) -> Result<VerifiedMacaroon, Error> {
+        if !token.format().is_macaroon() {
+            return Err(Error::bad(
+                "not a libmacaroons-format token: use verify or verify_with_discharges",
+            ));
         }
+        let key = keys.root_key(None).ok_or(Error::TokenInvalid)?;
+        let order = verify_tree(&token, key, discharges)?;
+        let clearing = self.clear_all(&token, None, discharges, &order, ctx)?;
+        Ok(VerifiedMacaroon::new(
+            token,
+            clearing.expires,
+            clearing.restrictions,
+        ))
+    }
+
+    /// Decodes and verifies a libmacaroons-format text ([`Token::from_macaroon_text`], then
+    /// [`Verifier::verify_macaroon`]).
+    ///
+    /// # Errors
+    /// As both.
+    pub fn verify_macaroon_text<K: KeySource + ?Sized>(
+        &self,
+        text: &str,
+        discharges: &[Token],
+        keys: &K,
+        ctx: &Context,
+    ) -> Result<VerifiedMacaroon, Error> {
+        let token = Token::from_macaroon_text(text, self.limits())?;
+        self.verify_macaroon(token, discharges, keys, ctx)
+    }
+
+    /// Verifies a token of any format: [`Verifier::verify_with_discharges`] for native and
+    /// Onedata tokens, [`Verifier::verify_macaroon`] for the others.
+    ///
+    /// # Errors
+    /// As those.
+    pub fn verify_any<K: KeySource + ?Sized>(
+        &self,
+        token: Token,
+        discharges: &[Token],
+        keys: &K,
+        ctx: &Context,
+    ) -> Result<Verified, Error> {
+        if token.format().is_macaroon() {
+            self.verify_macaroon(token, discharges, keys, ctx)
+                .map(Verified::Macaroon)
+        } else {
+            self.verify_with_discharges(token, discharges, keys, ctx)
+                .map(Verified::Token)
+        }
+    }
+
+    /// Decodes a text in any format ([`Token::from_text`]) and verifies it
+    /// ([`Verifier::verify_any`]).
+    ///
+    /// # Errors
+    /// As both.
+    pub fn verify_any_text<K: KeySource + ?Sized>(
+        &self,
+        text: &str,
+        discharges: &[Token],
+        keys: &K,
+        ctx: &Context,
+    ) -> Result<Verified, Error> {
+        let token = Token::from_text(text, self.limits())?;
+        self.verify_any(token, discharges, keys, ctx)
+    }
+
+    /// Clears the token's first-party caveats, then each discharge's in `order`; returns the
+    /// least `validUntil` over all of them.
+    fn clear_all(
+        &self,
+        token: &Token,
+        token_type: Option<&TokenType<'_>>,
+        discharges: &[Token],
+        order: &[usize],
+        ctx: &Context,
+    ) -> Result<Clearing, Error> {
+        let mut state = Clearing::default();
+        self.clear_token(token, token_type, ctx, &mut state)?;
+        for &d in order {
+            if let Some(discharge) = discharges.get(d) {
+                state.in_discharge(d);
+                self.clear_token(discharge, token_type, ctx, &mut state)
+                    .map_err(|error| Error::InDischarge {
+                        discharge: d,
+                        error: Box::new(error),
+                    })?;
+            }
+        }
+        Ok(state)
+    }
+
+    /// Clears one token's first-party caveats, in chain order (third-party caveats were
+    /// discharged during verification).
+    fn clear_token(
+        &self,
+        token: &Token,
+        token_type: Option<&TokenType<'_>>,
+        ctx: &Context,
+        state: &mut Clearing,
+    ) -> Result<(), Error> {
+        for (index, bytes) in token.caveat_bytes().enumerate() {
+            if token.is_third_party(index) {
+                continue;
+            }
+            if token.format().is_macaroon() {
+                self.clear_predicate(index, bytes, token_type, ctx, state)?;
+            } else {
+                let caveat = codec::decode_caveat(token.format(), index, bytes)?;
+                self.clear_caveat(index, &caveat, token_type, ctx, state)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A libmacaroons predicate: exact, then typed, then general satisfiers.
+    fn clear_predicate(
+        &self,
+        index: usize,
+        bytes: &[u8],
+        token_type: Option<&TokenType<'_>>,
+        ctx: &Context,
+        state: &mut Clearing,
+    ) -> Result<(), Error> {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Err(Error::TokenCaveatUnknown {
+                index,
+                caveat: codec::hex_excerpt(bytes),
+            });
+        };
+        if self.exact_holds(text) {
+            // Declared true; still a time caveat bounds the expiry and a restriction reaches
+            // the caller.
+            if let Ok(caveat) = codec::decode_caveat(Format::MacaroonV2, index, bytes) {
+                if let Caveat::Time(t) = &caveat {
+                    state.saw_time(t.valid_until);
+                }
+                state.held(index, &caveat);
+            }
+            return Ok(());
+        }
+        if let Ok(caveat) = codec::decode_caveat(Format::MacaroonV2, index, bytes) {
+            match self.clear_caveat(index, &caveat, token_type, ctx, state) {
+                // An application caveat without its predicate may still be satisfied
+                // generally; every other typed caveat is decided by its meaning.
+                Err(Error::TokenCaveatUnknown { .. }) if matches!(caveat, Caveat::App(_)) => {}
+                decided => return decided,
+            }
+        }
+        if self.general_holds(text, ctx) {
+            return Ok(());
+        }
+        Err(Error::TokenCaveatUnknown {
+            index,
+            caveat: text.to_owned(),
+        })
     }
 }

@@ -8,6 +8,7 @@
 //! `geo.country`, `geo.region`, `service`, `consumer`, `interface`, `api`, `data.readonly`,
 //! `data.path`, `data.objectid` and `authorization = none` (SPEC.md §10).
 
+mod allowed;
 mod api;
 mod app;
 mod asn;
@@ -23,6 +24,8 @@ mod time;
 
 use serde_json::{Map, Value};
 
+pub use allowed::caveat_allowed;
+pub(crate) use allowed::{kind_allowed, kind_allowed_for_every_type, TypeClass};
 pub use api::{ApiCaveat, ApiRule, Gri, Operation};
 pub use app::AppCaveat;
 pub use asn::AsnCaveat;

@@ -1,0 +1,187 @@
+//! What verification yields: a [`VerifiedToken`] (native and Onedata tokens, with a structured
+//! identifier), a [`VerifiedMacaroon`] (libmacaroons formats, opaque identifier), or either as
+//! [`Verified`]. Each holds the token whose whole chain verified and whose every caveat held,
+//! the expiry, and the [`Restrictions`] the caller must still enforce.
+
+use crate::caveat::{Caveat, Gri, Operation, ServiceKind};
+use crate::error::Error;
+use crate::identifier::Identifier;
+use crate::restrictions::{DataAccess, Restrictions};
+use crate::token::Token;
+
+/// A token whose whole chain verified under a root key and whose every caveat held in the
+/// request context it was checked against.
+///
+/// What it still asks of the caller is in [`VerifiedToken::restrictions`]: the `api` and
+/// data-access caveats of the token and of every discharge, which only the service can check,
+/// operation by operation.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    token: Token,
+    expires: Option<u64>,
+    restrictions: Restrictions,
+}
+
+impl VerifiedToken {
+    /// Wraps a token that was verified and cleared, with what clearing collected.
+    pub(crate) fn new(token: Token, expires: Option<u64>, restrictions: Restrictions) -> Self {
+        Self {
+            token,
+            expires,
+            restrictions,
+        }
+    }
+
+    /// The verified identifier.
+    #[must_use]
+    pub fn identifier(&self) -> Identifier<'_> {
+        // Invariant: a Token only exists if its identifier decoded, and a Token is immutable.
+        #[allow(clippy::expect_used)]
+        self.token
+            .untrusted_identifier()
+            .expect("identifier was validated when the token was decoded")
+    }
+
+    /// The least `validUntil` over the token's time caveats, if it has any.
+    #[must_use]
+    pub fn expires(&self) -> Option<u64> {
+        self.expires
+    }
+
+    /// The verified caveats, in chain order.
+    #[must_use]
+    pub fn caveats(&self) -> Vec<Caveat> {
+        self.token
+            .untrusted_caveats()
+            .filter_map(Result::ok)
+            .collect()
+    }
+
+    /// The token itself (e.g. to attenuate it further).
+    #[must_use]
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+
+    /// Every restriction the caller enforces after verification (`api`, `data.*`), from the
+    /// token and from every discharge.
+    #[must_use]
+    pub fn restrictions(&self) -> &Restrictions {
+        &self.restrictions
+    }
+
+    /// Checks one operation against every `api` caveat of the token and of its discharges
+    /// (see [`Restrictions::check_api`]).
+    ///
+    /// # Errors
+    /// `tokenCaveatUnverified` naming the first `api` caveat that does not allow it.
+    pub fn check_api(
+        &self,
+        service: ServiceKind,
+        operation: Operation,
+        gri: &Gri,
+    ) -> Result<(), Error> {
+        self.restrictions.check_api(service, operation, gri)
+    }
+
+    /// The data-access caveats of the token and of its discharges, for the service to check
+    /// each data operation against (they held at verification only because the verifier
+    /// allowed them).
+    #[must_use]
+    pub fn data_access(&self) -> DataAccess {
+        self.restrictions.data_access()
+    }
+}
+
+/// A libmacaroons-format token whose whole chain, and the chains of its discharges, verified
+/// under the root key, and whose every caveat held in the request context.
+///
+/// Its identifier is opaque bytes, as the issuer wrote them: map it to what it means yourself.
+#[derive(Debug, Clone)]
+pub struct VerifiedMacaroon {
+    token: Token,
+    expires: Option<u64>,
+    restrictions: Restrictions,
+}
+
+impl VerifiedMacaroon {
+    /// Wraps a token that was verified and cleared, with what clearing collected.
+    pub(crate) fn new(token: Token, expires: Option<u64>, restrictions: Restrictions) -> Self {
+        Self {
+            token,
+            expires,
+            restrictions,
+        }
+    }
+
+    /// The verified identifier.
+    #[must_use]
+    pub fn identifier(&self) -> &[u8] {
+        self.token.identifier_bytes()
+    }
+
+    /// The least `validUntil` over the `time < N` caveats of the token and its discharges, if
+    /// any.
+    #[must_use]
+    pub fn expires(&self) -> Option<u64> {
+        self.expires
+    }
+
+    /// The token itself (e.g. to attenuate it further).
+    #[must_use]
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+
+    /// Every restriction the caller enforces after verification: the predicates that are the
+    /// text of an `api` or data-access caveat, in the token and in every discharge.
+    #[must_use]
+    pub fn restrictions(&self) -> &Restrictions {
+        &self.restrictions
+    }
+
+    /// The data-access caveats of the token and of its discharges.
+    #[must_use]
+    pub fn data_access(&self) -> DataAccess {
+        self.restrictions.data_access()
+    }
+}
+
+/// The result of [`Verifier::verify_any`]: a token with a structured identifier, or a
+/// libmacaroons-format token with an opaque one.
+#[derive(Debug, Clone)]
+pub enum Verified {
+    /// A native or Onedata token.
+    Token(VerifiedToken),
+    /// A libmacaroons-format token.
+    Macaroon(VerifiedMacaroon),
+}
+
+impl Verified {
+    /// The least `validUntil` over the time caveats, if any.
+    #[must_use]
+    pub fn expires(&self) -> Option<u64> {
+        match self {
+            Self::Token(t) => t.expires(),
+            Self::Macaroon(m) => m.expires(),
+        }
+    }
+
+    /// The token itself.
+    #[must_use]
+    pub fn token(&self) -> &Token {
+        match self {
+            Self::Token(t) => t.token(),
+            Self::Macaroon(m) => m.token(),
+        }
+    }
+
+    /// Every restriction the caller enforces after verification (`api`, `data.*`).
+    #[must_use]
+    pub fn restrictions(&self) -> &Restrictions {
+        match self {
+            Self::Token(t) => t.restrictions(),
+            Self::Macaroon(m) => m.restrictions(),
+        }
+    }
+}
