@@ -49,10 +49,6 @@ impl Tag {
         ct_eq_tag(&self.0, other)
     }
 
-    pub(crate) fn wipe(&mut self) {
-        self.0.zeroize();
-    }
-
     /// Lowercase hex of the tag.
     #[must_use]
     pub fn to_hex(&self) -> String {
@@ -235,8 +231,46 @@ pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> Tag {
 
 /// The chain's first key `k` for a root key: `HMAC-SHA256("macaroons-key-generator", root_key)`.
 #[must_use]
-pub fn derive_key(root_key: &[u8]) -> Tag {
-    hmac_sha256(KEY_GENERATOR, root_key)
+pub fn derive_key(root_key: &[u8]) -> ChainKey {
+    let tag = hmac_sha256(KEY_GENERATOR, root_key);
+    ChainKey(tag.0)
+}
+
+/// A secret 32-byte key of the chain: a root key's derived key, or a third-party caveat's key
+/// once derived or opened. Zeroized when dropped; its `Debug` prints nothing of it; it has no
+/// `==` (compare with [`ChainKey::ct_eq`], in constant time).
+#[derive(Clone)]
+pub struct ChainKey([u8; TAG_LEN]);
+
+impl ChainKey {
+    /// Wraps 32 secret bytes.
+    pub(crate) fn from_bytes(bytes: [u8; TAG_LEN]) -> Self {
+        Self(bytes)
+    }
+
+    /// The key's bytes, for the HMAC or the cipher that uses it.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8; TAG_LEN] {
+        &self.0
+    }
+
+    /// Constant-time equality.
+    #[must_use]
+    pub fn ct_eq(&self, other: &Self) -> bool {
+        ct_eq_tag(&self.0, &other.0)
+    }
+}
+
+impl Drop for ChainKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl std::fmt::Debug for ChainKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChainKey(***)")
+    }
 }
 
 /// A chain state keyed by a derived key, kept ready for reuse (the ipad/opad blocks are already
@@ -245,7 +279,7 @@ pub fn derive_key(root_key: &[u8]) -> Tag {
 pub(crate) struct RootState(Midstates);
 
 impl RootState {
-    pub(crate) fn new(derived: &Tag) -> Self {
+    pub(crate) fn new(derived: &ChainKey) -> Self {
         let mut s = Scratch::new();
         s.set_key(derived.as_bytes());
         Self(s.key.clone())
@@ -473,14 +507,16 @@ mod tests {
     }
 
     #[test]
-    fn tag_debug_shows_the_hex_and_wipe_zeroes_it() {
-        let mut t = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+    fn tag_debug_shows_the_hex_and_chain_keys_print_nothing() {
+        let t = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         assert_eq!(
             format!("{t:?}"),
             "Tag(5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843)"
         );
-        t.wipe();
-        assert_eq!(t.as_bytes(), &[0u8; TAG_LEN]);
+        let k = derive_key(b"secret");
+        assert_eq!(format!("{k:?}"), "ChainKey(***)");
+        assert!(k.ct_eq(&derive_key(b"secret")));
+        assert!(!k.ct_eq(&derive_key(b"secreT")));
     }
 
     #[test]

@@ -248,3 +248,24 @@ impl Context {
             .map(|(_, v)| v.as_str())
     }
 }
+
+impl std::str::FromStr for Expect {
+    type Err = Error;
+
+    /// As [`Expect::parse`].
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Self::parse(text)
+    }
+}
+
+impl std::fmt::Display for Expect {
+    /// The CLI form that [`Expect::parse`] reads back.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Access => f.write_str("access"),
+            Self::Identity => f.write_str("identity"),
+            Self::Invite(None) => f.write_str("invite"),
+            Self::Invite(Some(t)) => write!(f, "invite:{t}"),
+        }
+    }
+}

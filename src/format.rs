@@ -60,3 +60,10 @@ impl Format {
         )
     }
 }
+
+impl std::fmt::Display for Format {
+    /// The name, as [`Format::name`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

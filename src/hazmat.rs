@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::key::RootKey;
 use crate::token::{Identifier, Token};
 
-pub use crate::chain::{derive_key, hmac_sha256, step, Tag, TAG_LEN};
+pub use crate::chain::{derive_key, hmac_sha256, step, ChainKey, Tag, TAG_LEN};
 
 /// `tag_0 = HMAC(derived key, identifier)`: the first tag of a chain.
 #[must_use]

@@ -397,3 +397,30 @@ pub(crate) fn check_location(s: &str) -> Result<(), &'static str> {
         Ok(())
     }
 }
+
+impl std::str::FromStr for Subject<'static> {
+    type Err = Error;
+
+    /// As [`Subject::parse`], owning the result.
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Subject::parse(text).map(Subject::into_owned)
+    }
+}
+
+impl std::str::FromStr for InviteType {
+    type Err = Error;
+
+    /// As [`InviteType::parse`].
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Self::parse(text)
+    }
+}
+
+impl std::str::FromStr for TokenType<'static> {
+    type Err = Error;
+
+    /// As [`TokenType::parse`], owning the result.
+    fn from_str(text: &str) -> Result<Self, Error> {
+        TokenType::parse(text).map(TokenType::into_owned)
+    }
+}

@@ -8,16 +8,15 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use crate::chain::{self, RootState, Tag};
+use crate::chain::{self, ChainKey, RootState};
 use crate::error::Error;
 
 /// A root key: the secret a token is minted and verified with.
 #[derive(Clone)]
 pub struct RootKey {
-    derived: Tag,
+    derived: ChainKey,
     state: RootState,
     fingerprint: Fingerprint,
 }
@@ -84,12 +83,7 @@ impl RootKey {
     /// Constant-time equality of two keys (by their derived key).
     #[must_use]
     pub fn ct_eq(&self, other: &Self) -> bool {
-        bool::from(
-            self.derived
-                .as_bytes()
-                .as_slice()
-                .ct_eq(other.derived.as_bytes().as_slice()),
-        )
+        self.derived.ct_eq(&other.derived)
     }
 
     pub(crate) fn state(&self) -> &RootState {
@@ -98,13 +92,6 @@ impl RootKey {
 
     pub(crate) fn fingerprint(&self) -> &Fingerprint {
         &self.fingerprint
-    }
-}
-
-impl Drop for RootKey {
-    fn drop(&mut self) {
-        // The HMAC midstates wipe themselves when dropped; wipe the derived key here.
-        self.derived.wipe();
     }
 }
 
@@ -265,7 +252,7 @@ mod tests {
         assert!(a.fingerprint().ct_eq(a2.fingerprint()));
         assert!(!a.fingerprint().ct_eq(b.fingerprint()));
         // Neither the derived key nor a chain tag under it.
-        assert!(!a.derived.ct_eq(&a.fingerprint().0));
+        assert!(!crate::chain::ChainKey::from_bytes(a.fingerprint().0).ct_eq(&a.derived));
         assert!(!chain::start(a.state(), FINGERPRINT_LABEL).ct_eq(&a.fingerprint().0));
     }
 

@@ -102,18 +102,16 @@ pub(crate) fn verify_tree(
                 caveat: p.caveat,
             });
         }
-        let mut caveat_key = third_party::open(&p.tag, holder.spans().slice(&span.vid))
+        let caveat_key = third_party::open(&p.tag, holder.spans().slice(&span.vid))
             .ok_or(Error::ThirdPartyCaveatInvalid { caveat: p.caveat })?;
         let cid = holder.spans().slice(&span.cid);
         let Some(d) = discharges.iter().position(|t| t.identifier_bytes() == cid) else {
-            caveat_key.wipe();
             return Err(Error::DischargeMissing {
                 caveat: p.caveat,
                 cid: codec::display_bytes(cid),
             });
         };
         if used[d] {
-            caveat_key.wipe();
             // A cycle when the discharge asked for is the holder or one of its ancestors.
             let mut at = p.caveat.discharge;
             while let Some(a) = at {
@@ -136,7 +134,6 @@ pub(crate) fn verify_tree(
 
         let discharge = &discharges[d];
         let start = chain::hmac_sha256(caveat_key.as_bytes(), discharge.identifier_bytes());
-        caveat_key.wipe();
         let computed = chain_with_pending(start, discharge, Some(d), p.depth + 1, &mut stack);
         let carried = discharge.spans().tag_bytes();
         if !third_party::bind(&root_tag, &computed).ct_eq(carried) {

@@ -24,7 +24,7 @@ use crypto_secretbox::aead::{AeadInPlace, KeyInit};
 use crypto_secretbox::{Key, Nonce, Tag as PolyTag, XSalsa20Poly1305};
 use zeroize::Zeroize;
 
-use crate::chain::{self, Tag, TAG_LEN};
+use crate::chain::{self, ChainKey, Tag, TAG_LEN};
 use crate::error::Error;
 use crate::spans::{Spans, ThirdPartySpan};
 use crate::wire::cbor::{self, Reader};
@@ -95,7 +95,7 @@ pub fn bind(root: &Tag, discharge: &Tag) -> Tag {
 pub(crate) fn seal(
     tag: &Tag,
     nonce: &[u8; NONCE_LEN],
-    chain_key: &Tag,
+    chain_key: &ChainKey,
 ) -> Result<[u8; VID_LEN], Error> {
     let cipher = XSalsa20Poly1305::new(Key::from_slice(tag.as_bytes()));
     let mut sealed = *chain_key.as_bytes();
@@ -118,7 +118,7 @@ pub(crate) fn seal(
 
 /// Opens a verification id with the chain's tag at the caveat: the discharge's chain key, or
 /// `None` when the id is not 72 bytes or does not authenticate.
-pub(crate) fn open(tag: &Tag, vid: &[u8]) -> Option<Tag> {
+pub(crate) fn open(tag: &Tag, vid: &[u8]) -> Option<ChainKey> {
     if vid.len() != VID_LEN {
         return None;
     }
@@ -135,7 +135,7 @@ pub(crate) fn open(tag: &Tag, vid: &[u8]) -> Option<Tag> {
             PolyTag::from_slice(poly),
         )
         .is_ok();
-    let out = opened.then(|| Tag::from_bytes(key));
+    let out = opened.then(|| ChainKey::from_bytes(key));
     key.zeroize();
     out
 }
@@ -226,11 +226,11 @@ mod tests {
     #[test]
     fn seal_and_open_round_trip_and_refuse_any_change() {
         let tag = Tag::from_bytes([7; TAG_LEN]);
-        let key = Tag::from_bytes([9; TAG_LEN]);
+        let key = ChainKey::from_bytes([9; TAG_LEN]);
         let vid = seal(&tag, &[1; NONCE_LEN], &key).expect("seal");
         assert_eq!(&vid[..NONCE_LEN], &[1; NONCE_LEN]);
         let opened = open(&tag, &vid).expect("open");
-        assert!(opened.ct_eq(key.as_bytes()));
+        assert!(opened.ct_eq(&key));
         for i in 0..VID_LEN {
             let mut changed = vid;
             changed[i] ^= 1;

@@ -205,10 +205,8 @@ impl Token {
             return Err(Error::bad_caveat("cid", "must not be empty"));
         }
         let tag = self.tag();
-        let mut chain_key = chain::derive_key(caveat_key);
-        let vid = third_party::seal(&tag, nonce, &chain_key);
-        chain_key.wipe();
-        let vid = vid?;
+        let chain_key = chain::derive_key(caveat_key);
+        let vid = third_party::seal(&tag, nonce, &chain_key)?;
         match self.spans.format {
             Format::Onedata => Err(Error::bad_caveat(
                 "caveat",

@@ -332,6 +332,24 @@ impl ApiCaveat {
     }
 }
 
+impl std::str::FromStr for Gri {
+    type Err = Error;
+
+    /// As [`Gri::parse`].
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Self::parse(text)
+    }
+}
+
+impl std::str::FromStr for ApiRule {
+    type Err = Error;
+
+    /// As [`ApiRule::parse`].
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Self::parse(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

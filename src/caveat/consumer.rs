@@ -172,3 +172,12 @@ impl ConsumerCaveat {
         Self::new(whitelist).map_err(|_| "empty consumer whitelist")
     }
 }
+
+impl std::str::FromStr for Consumer {
+    type Err = Error;
+
+    /// As [`Consumer::parse`].
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Self::parse(text)
+    }
+}

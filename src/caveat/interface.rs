@@ -114,3 +114,12 @@ impl InterfaceCaveat {
         Ok(Self { interface })
     }
 }
+
+impl std::str::FromStr for Interface {
+    type Err = Error;
+
+    /// As [`Interface::parse`].
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Self::parse(text)
+    }
+}

@@ -514,3 +514,12 @@ impl<'a> Fields<'a> {
         }
     }
 }
+
+impl std::str::FromStr for Caveat {
+    type Err = Error;
+
+    /// As [`Caveat::from_text`].
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Self::from_text(text)
+    }
+}

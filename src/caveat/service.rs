@@ -190,3 +190,12 @@ pub(super) fn read_entry<K>(
     }
     Ok((kind, id.to_owned()))
 }
+
+impl std::str::FromStr for Service {
+    type Err = Error;
+
+    /// As [`Service::parse`].
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Self::parse(text)
+    }
+}
