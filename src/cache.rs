@@ -57,7 +57,8 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::caveat::Caveat;
 use crate::context::Context;
 use crate::error::Error;
-use crate::key::{Fingerprint, KeySource};
+use crate::key::Fingerprint;
+use crate::lookup::{KeyQuery, KeySource};
 use crate::token::{Identifier, Token};
 use crate::verified::VerifiedToken;
 use crate::verify::{Caveats, Verifier};
@@ -201,7 +202,10 @@ impl VerificationCache {
         let hit = read(shard).and_then(|s| s.get(hash, text));
         if let Some(entry) = hit {
             let still_valid = keys
-                .root_key(entry.identifier.key_id.as_deref())
+                .key_for(&KeyQuery::new(
+                    entry.verified.token(),
+                    entry.identifier.key_id.as_deref(),
+                ))
                 .is_some_and(|key| key.fingerprint().ct_eq(&entry.key));
             if still_valid {
                 // Everything the verifier checks after the signature, by the very function
@@ -223,7 +227,7 @@ impl VerificationCache {
         let token = Token::from_text(text, self.verifier.limits())?;
         let identifier = token.untrusted_identifier()?.into_owned();
         let key = keys
-            .root_key(identifier.key_id.as_deref())
+            .key_for(&KeyQuery::new(&token, identifier.key_id.as_deref()))
             .ok_or(Error::TokenInvalid)?;
         // Verify under exactly the key whose fingerprint is remembered (a single key is a key
         // source that answers every key id with itself).

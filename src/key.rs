@@ -101,19 +101,6 @@ impl fmt::Debug for RootKey {
     }
 }
 
-/// Where a verifier finds the root key for a token's key id.
-pub trait KeySource {
-    /// The key for `key_id` (`None` when the token names no key), or `None` if there is none.
-    fn root_key(&self, key_id: Option<&str>) -> Option<&RootKey>;
-}
-
-/// A single key verifies tokens whatever key id they name (the MAC decides).
-impl KeySource for RootKey {
-    fn root_key(&self, _key_id: Option<&str>) -> Option<&RootKey> {
-        Some(self)
-    }
-}
-
 /// Keys by key id, with an optional default for tokens that name none: rotation is adding a key
 /// under a new id, minting with it, and removing the old one when its tokens have expired.
 #[derive(Default, Clone)]
@@ -159,8 +146,10 @@ impl fmt::Debug for KeyRing {
     }
 }
 
-impl KeySource for KeyRing {
-    fn root_key(&self, key_id: Option<&str>) -> Option<&RootKey> {
+impl KeyRing {
+    /// The key for `key_id`: the default for `None`, else the key under that id.
+    #[must_use]
+    pub fn get(&self, key_id: Option<&str>) -> Option<&RootKey> {
         match key_id {
             None => self.default.as_ref(),
             Some(id) => self.by_id.get(id),
@@ -259,13 +248,13 @@ mod tests {
     #[test]
     fn ring_lookup() {
         let mut ring = KeyRing::new();
-        assert!(ring.root_key(None).is_none());
+        assert!(ring.get(None).is_none());
         ring.set_default(RootKey::from_bytes(b"d").expect("key"));
         ring.insert("k1", RootKey::from_bytes(b"1").expect("key"));
-        assert!(ring.root_key(None).is_some());
-        assert!(ring.root_key(Some("k1")).is_some());
-        assert!(ring.root_key(Some("k2")).is_none());
+        assert!(ring.get(None).is_some());
+        assert!(ring.get(Some("k1")).is_some());
+        assert!(ring.get(Some("k2")).is_none());
         assert!(ring.remove("k1"));
-        assert!(ring.root_key(Some("k1")).is_none());
+        assert!(ring.get(Some("k1")).is_none());
     }
 }

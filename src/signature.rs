@@ -10,7 +10,8 @@
 use crate::chain::{self, Tag};
 use crate::codec;
 use crate::error::{CaveatRef, Error};
-use crate::key::{KeySource, RootKey};
+use crate::key::RootKey;
+use crate::lookup::{KeyQuery, KeySource};
 use crate::third_party::{self, MAX_DISCHARGES, MAX_DISCHARGE_DEPTH};
 use crate::token::Token;
 
@@ -18,9 +19,10 @@ use crate::token::Token;
 /// the token's own chain only (its discharges are not checked).
 pub(crate) fn check_signature<K: KeySource + ?Sized>(token: &Token, keys: &K) -> Result<(), Error> {
     let key = if token.format().is_macaroon() {
-        keys.root_key(None)
+        keys.key_for(&KeyQuery::new(token, None))
     } else {
-        keys.root_key(token.untrusted_identifier()?.key_id.as_deref())
+        let identifier = token.untrusted_identifier()?;
+        keys.key_for(&KeyQuery::new(token, identifier.key_id.as_deref()))
     }
     .ok_or(Error::TokenInvalid)?;
     let computed = third_party::run_chain(
@@ -36,6 +38,21 @@ pub(crate) fn check_signature<K: KeySource + ?Sized>(token: &Token, keys: &K) ->
 }
 
 /// A third-party caveat waiting for its discharge.
+/// The error for a token cleared without the discharges of its third-party caveats: its first
+/// third-party caveat, in chain order, has none.
+pub(crate) fn first_missing(token: &Token) -> Error {
+    match token.spans().third_party.first() {
+        Some(span) => Error::DischargeMissing {
+            caveat: CaveatRef {
+                discharge: None,
+                index: span.index,
+            },
+            cid: codec::display_bytes(token.spans().slice(&span.cid)),
+        },
+        None => Error::TokenInvalid,
+    }
+}
+
 struct Pending {
     /// Where the caveat is.
     caveat: CaveatRef,

@@ -9,6 +9,65 @@ use crate::identifier::Identifier;
 use crate::restrictions::{DataAccess, Restrictions};
 use crate::token::Token;
 
+/// A token whose signature, and those of its discharges, verified under a root key: it was
+/// minted by a holder of the key and nothing was removed, but it has not been checked against
+/// any request. [`crate::Verifier::clear`] turns it into a [`Verified`] for one request; keep it
+/// (it is `Clone`) to clear it again for the next.
+///
+/// Its identifier is signed ([`SignedToken::identifier`]); its location, in the Onedata and
+/// libmacaroons formats, is not (anyone may change it): it is kept apart, as
+/// [`SignedToken::untrusted_location`].
+#[derive(Debug, Clone)]
+pub struct SignedToken {
+    token: Token,
+    discharges: Vec<Token>,
+    /// The order in which the discharges were verified; `None` when only the token's own chain
+    /// was (its third-party caveats are then undischarged).
+    order: Option<Vec<usize>>,
+}
+
+impl SignedToken {
+    pub(crate) fn new(token: Token, discharges: Vec<Token>, order: Option<Vec<usize>>) -> Self {
+        Self {
+            token,
+            discharges,
+            order,
+        }
+    }
+
+    pub(crate) fn into_parts(self) -> (Token, Vec<Token>, Option<Vec<usize>>) {
+        (self.token, self.discharges, self.order)
+    }
+
+    /// The token.
+    #[must_use]
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+
+    /// The discharges verified with it (bound to it), in the order they were supplied.
+    #[must_use]
+    pub fn discharges(&self) -> &[Token] {
+        &self.discharges
+    }
+
+    /// The signed identifier of a native or Onedata token (what its issuer wrote, not yet
+    /// checked against a request).
+    ///
+    /// # Errors
+    /// `badToken` for a libmacaroons-format token, whose identifier is opaque
+    /// ([`Token::identifier_bytes`]).
+    pub fn identifier(&self) -> Result<Identifier<'_>, Error> {
+        self.token.untrusted_identifier()
+    }
+
+    /// The location of an Onedata or libmacaroons-format token, which its tag does NOT cover.
+    #[must_use]
+    pub fn untrusted_location(&self) -> Option<&str> {
+        self.token.untrusted_location()
+    }
+}
+
 /// A token whose whole chain verified under a root key and whose every caveat held in the
 /// request context it was checked against.
 ///

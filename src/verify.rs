@@ -31,13 +31,14 @@ use crate::error::CaveatRef;
 use crate::error::Error;
 use crate::geo::GeoSource;
 use crate::identifier::{Identifier, Persistence, TokenType};
-use crate::key::{KeySource, NameMap};
+use crate::key::NameMap;
+use crate::lookup::{KeyQuery, KeySource};
 use crate::membership::GroupMembership;
 use crate::restrictions::Restrictions;
 use crate::revocation::{self, GenerationSource, RevocationSource};
 use crate::signature::{self, verify_tree};
 use crate::token::Token;
-use crate::verified::{Verified, VerifiedMacaroon, VerifiedToken};
+use crate::verified::{SignedToken, Verified, VerifiedMacaroon, VerifiedToken};
 
 /// A predicate for an application caveat: given the caveat's value and the request, does it hold?
 pub type Predicate = Arc<dyn Fn(&str, &Context) -> bool + Send + Sync>;
@@ -291,8 +292,11 @@ impl Verifier {
         ))
     }
 
-    /// Verification alone: recomputes the chain and compares the tag in constant time. Says
-    /// nothing about caveats.
+    /// Verification alone: recomputes the token's chain under its root key and compares the
+    /// tag in constant time. Says nothing about caveats: the [`SignedToken`] it returns is
+    /// cleared against a request with [`Verifier::clear`]. A token with third-party caveats is
+    /// checked on its own chain only; clearing it fails with `dischargeMissing` (verify it with
+    /// its discharges through [`Verifier::check_signature_with_discharges`]).
     ///
     /// # Errors
     /// `tokenInvalid`.
@@ -300,11 +304,98 @@ impl Verifier {
         &self,
         token: &Token,
         keys: &K,
-    ) -> Result<(), Error> {
-        if token.format().is_macaroon() || !token.spans().third_party.is_empty() {
-            return signature::check_signature(token, keys);
+    ) -> Result<SignedToken, Error> {
+        let undischarged = !token.spans().third_party.is_empty();
+        if token.format().is_macaroon() || undischarged {
+            signature::check_signature(token, keys)?;
+        } else {
+            Self::signature(token, keys)?;
         }
-        Self::signature(token, keys).map(|_| ())
+        // With no third-party caveat, the token's chain is the whole tree.
+        let order = (!undischarged).then(Vec::new);
+        Ok(SignedToken::new(token.clone(), Vec::new(), order))
+    }
+
+    /// Verification of a token and the discharges of its third-party caveats, in any format:
+    /// the whole tree of signatures (see [`crate::signature`]). Clear the result with
+    /// [`Verifier::clear`].
+    ///
+    /// # Errors
+    /// `tokenInvalid` and the discharge errors of [`Verifier::verify_with_discharges`].
+    pub fn check_signature_with_discharges<K: KeySource + ?Sized>(
+        &self,
+        token: Token,
+        discharges: Vec<Token>,
+        keys: &K,
+    ) -> Result<SignedToken, Error> {
+        let order = Self::sign_tree(&token, &discharges, keys)?;
+        Ok(SignedToken::new(token, discharges, Some(order)))
+    }
+
+    /// Clearing alone: what [`Verifier::verify`] checks after the signature (token type,
+    /// revocation, every caveat of the token and of its discharges, the temporary-token rule),
+    /// on a token whose signatures were checked.
+    ///
+    /// # Errors
+    /// As [`Verifier::verify_any`], less the signature errors.
+    pub fn clear(&self, signed: SignedToken, ctx: &Context) -> Result<Verified, Error> {
+        let (token, discharges, order) = signed.into_parts();
+        let Some(order) = order else {
+            return Err(signature::first_missing(&token));
+        };
+        let clearing = self.clear_tree(&token, &discharges, &order, ctx)?;
+        Ok(if token.format().is_macaroon() {
+            Verified::Macaroon(VerifiedMacaroon::new(
+                token,
+                clearing.expires,
+                clearing.restrictions,
+            ))
+        } else {
+            Verified::Token(VerifiedToken::new(
+                token,
+                clearing.expires,
+                clearing.restrictions,
+            ))
+        })
+    }
+
+    /// The signature step of every path with discharges or an opaque identifier: the key the
+    /// key source gives for the token, then the whole tree; returns the order in which the
+    /// discharges were verified.
+    fn sign_tree<K: KeySource + ?Sized>(
+        token: &Token,
+        discharges: &[Token],
+        keys: &K,
+    ) -> Result<Vec<usize>, Error> {
+        let key = if token.format().is_macaroon() {
+            keys.key_for(&KeyQuery::new(token, None))
+        } else {
+            let identifier = token.untrusted_identifier()?;
+            keys.key_for(&KeyQuery::new(token, identifier.key_id.as_deref()))
+        }
+        .ok_or(Error::TokenInvalid)?;
+        verify_tree(token, key, discharges)
+    }
+
+    /// The clearing step after [`Verifier::sign_tree`]: for a structured identifier, its type
+    /// and revocation, then every caveat (the token's, then each discharge's, in `order`), then
+    /// the temporary-token rule; for an opaque one, the caveats.
+    fn clear_tree(
+        &self,
+        token: &Token,
+        discharges: &[Token],
+        order: &[usize],
+        ctx: &Context,
+    ) -> Result<Clearing, Error> {
+        if token.format().is_macaroon() {
+            return self.clear_all(token, None, discharges, order, ctx);
+        }
+        let identifier = token.untrusted_identifier()?;
+        self.check_type_and_revocation(&identifier, ctx)?;
+        let clearing =
+            self.clear_all(token, Some(&identifier.token_type), discharges, order, ctx)?;
+        clearing.require_time(identifier.persistence)?;
+        Ok(clearing)
     }
 
     /// The signature check; returns the identifier if it had to be parsed for it.
@@ -333,7 +424,9 @@ impl Verifier {
         key_id: Option<&str>,
         keys: &K,
     ) -> Result<(), Error> {
-        let key = keys.root_key(key_id).ok_or(Error::TokenInvalid)?;
+        let key = keys
+            .key_for(&KeyQuery::new(token, key_id))
+            .ok_or(Error::TokenInvalid)?;
         let tag = token.spans().tag_bytes();
         if chain::verify(
             key.state(),
@@ -662,23 +755,8 @@ impl Verifier {
                 "a libmacaroons-format token has an opaque identifier: use verify_macaroon",
             ));
         }
-        let clearing = {
-            let identifier = token.untrusted_identifier()?;
-            let key = keys
-                .root_key(identifier.key_id.as_deref())
-                .ok_or(Error::TokenInvalid)?;
-            let order = verify_tree(&token, key, discharges)?;
-            self.check_type_and_revocation(&identifier, ctx)?;
-            let clearing = self.clear_all(
-                &token,
-                Some(&identifier.token_type),
-                discharges,
-                &order,
-                ctx,
-            )?;
-            clearing.require_time(identifier.persistence)?;
-            clearing
-        };
+        let order = Self::sign_tree(&token, discharges, keys)?;
+        let clearing = self.clear_tree(&token, discharges, &order, ctx)?;
         Ok(VerifiedToken::new(
             token,
             clearing.expires,
@@ -710,9 +788,8 @@ impl Verifier {
                 "not a libmacaroons-format token: use verify or verify_with_discharges",
             ));
         }
-        let key = keys.root_key(None).ok_or(Error::TokenInvalid)?;
-        let order = verify_tree(&token, key, discharges)?;
-        let clearing = self.clear_all(&token, None, discharges, &order, ctx)?;
+        let order = Self::sign_tree(&token, discharges, keys)?;
+        let clearing = self.clear_tree(&token, discharges, &order, ctx)?;
         Ok(VerifiedMacaroon::new(
             token,
             clearing.expires,
