@@ -550,7 +550,7 @@ impl VerifierArgs {
 /// The service a request is made in: `<code>-<id>`, where a whitelist's `*` names no service.
 fn request_service(text: &str) -> Result<Service, Error> {
     let service = Service::parse(text)?;
-    if service.id == WILDCARD {
+    if service.id() == WILDCARD {
         return Err(Error::BadValueCaveat {
             key: "service".into(),
             reason: "a request is made in one service, not a wildcard",

@@ -203,11 +203,31 @@ impl std::fmt::Display for Gri {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ApiRule {
     /// The service, or `None` for `all`.
-    pub service: Option<ServiceKind>,
+    pub(crate) service: Option<ServiceKind>,
     /// The operation, or `None` for `all`.
-    pub operation: Option<Operation>,
+    pub(crate) operation: Option<Operation>,
     /// The resources.
-    pub gri: Gri,
+    pub(crate) gri: Gri,
+}
+
+impl ApiRule {
+    /// The `service` this was built with.
+    #[must_use]
+    pub fn service(&self) -> Option<ServiceKind> {
+        self.service
+    }
+
+    /// The `operation` this was built with.
+    #[must_use]
+    pub fn operation(&self) -> Option<Operation> {
+        self.operation
+    }
+
+    /// The `gri` this was built with.
+    #[must_use]
+    pub fn gri(&self) -> &Gri {
+        &self.gri
+    }
 }
 
 impl ApiRule {
@@ -259,7 +279,15 @@ impl std::fmt::Display for ApiRule {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ApiCaveat {
     /// The rules (never empty).
-    pub whitelist: Vec<ApiRule>,
+    pub(crate) whitelist: Vec<ApiRule>,
+}
+
+impl ApiCaveat {
+    /// The `whitelist` this was built with.
+    #[must_use]
+    pub fn whitelist(&self) -> &[ApiRule] {
+        &self.whitelist
+    }
 }
 
 impl ApiCaveat {

@@ -11,7 +11,15 @@ use crate::wire::cbor::{self, Reader};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AsnCaveat {
     /// The allowed ASNs (never empty).
-    pub whitelist: Vec<u32>,
+    pub(crate) whitelist: Vec<u32>,
+}
+
+impl AsnCaveat {
+    /// The `whitelist` this was built with.
+    #[must_use]
+    pub fn whitelist(&self) -> &[u32] {
+        &self.whitelist
+    }
 }
 
 impl AsnCaveat {

@@ -66,9 +66,23 @@ impl ConsumerKind {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Consumer {
     /// The kind of consumer.
-    pub kind: ConsumerKind,
+    pub(crate) kind: ConsumerKind,
     /// The id, or `*`.
-    pub id: String,
+    pub(crate) id: String,
+}
+
+impl Consumer {
+    /// The `kind` this was built with.
+    #[must_use]
+    pub fn kind(&self) -> ConsumerKind {
+        self.kind
+    }
+
+    /// The `id` this was built with.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 impl Consumer {
@@ -118,7 +132,15 @@ impl std::fmt::Display for Consumer {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConsumerCaveat {
     /// The allowed consumers (never empty).
-    pub whitelist: Vec<Consumer>,
+    pub(crate) whitelist: Vec<Consumer>,
+}
+
+impl ConsumerCaveat {
+    /// The `whitelist` this was built with.
+    #[must_use]
+    pub fn whitelist(&self) -> &[Consumer] {
+        &self.whitelist
+    }
 }
 
 impl ConsumerCaveat {

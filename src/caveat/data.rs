@@ -67,7 +67,15 @@ fn check_canonical(path: &str) -> Result<(), &'static str> {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DataPathCaveat {
     /// The allowed paths (never empty), decoded.
-    pub whitelist: Vec<String>,
+    pub(crate) whitelist: Vec<String>,
+}
+
+impl DataPathCaveat {
+    /// The `whitelist` this was built with.
+    #[must_use]
+    pub fn whitelist(&self) -> &[String] {
+        &self.whitelist
+    }
 }
 
 impl DataPathCaveat {
@@ -153,7 +161,15 @@ fn check_objectid(id: &str) -> Result<(), &'static str> {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DataObjectIdCaveat {
     /// The allowed object ids (never empty).
-    pub whitelist: Vec<String>,
+    pub(crate) whitelist: Vec<String>,
+}
+
+impl DataObjectIdCaveat {
+    /// The `whitelist` this was built with.
+    #[must_use]
+    pub fn whitelist(&self) -> &[String] {
+        &self.whitelist
+    }
 }
 
 impl DataObjectIdCaveat {

@@ -85,9 +85,23 @@ fn check_country(code: &str) -> Result<(), Error> {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GeoCountryCaveat {
     /// Whitelist or blacklist.
-    pub filter: Filter,
+    pub(crate) filter: Filter,
     /// ISO 3166-1 alpha-2 codes, uppercase (never empty).
-    pub list: Vec<String>,
+    pub(crate) list: Vec<String>,
+}
+
+impl GeoCountryCaveat {
+    /// The `filter` this was built with.
+    #[must_use]
+    pub fn filter(&self) -> Filter {
+        self.filter
+    }
+
+    /// The `list` this was built with.
+    #[must_use]
+    pub fn list(&self) -> &[String] {
+        &self.list
+    }
 }
 
 impl GeoCountryCaveat {
@@ -150,9 +164,23 @@ impl GeoCountryCaveat {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GeoRegionCaveat {
     /// Whitelist or blacklist.
-    pub filter: Filter,
+    pub(crate) filter: Filter,
     /// The regions (never empty).
-    pub list: Vec<Region>,
+    pub(crate) list: Vec<Region>,
+}
+
+impl GeoRegionCaveat {
+    /// The `filter` this was built with.
+    #[must_use]
+    pub fn filter(&self) -> Filter {
+        self.filter
+    }
+
+    /// The `list` this was built with.
+    #[must_use]
+    pub fn list(&self) -> &[Region] {
+        &self.list
+    }
 }
 
 impl GeoRegionCaveat {

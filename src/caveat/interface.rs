@@ -69,7 +69,21 @@ impl std::fmt::Display for Interface {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct InterfaceCaveat {
     /// The only interface allowed.
-    pub interface: Interface,
+    pub(crate) interface: Interface,
+}
+
+impl InterfaceCaveat {
+    /// A caveat that holds only for requests through `interface`.
+    #[must_use]
+    pub const fn new(interface: Interface) -> Self {
+        Self { interface }
+    }
+
+    /// The `interface` this was built with.
+    #[must_use]
+    pub fn interface(&self) -> Interface {
+        self.interface
+    }
 }
 
 impl InterfaceCaveat {

@@ -14,7 +14,15 @@ const MAX_ENTRIES: usize = 14;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct InviteTypeCaveat {
     /// The allowed invite types (never empty, no duplicates).
-    pub whitelist: Vec<InviteType>,
+    pub(crate) whitelist: Vec<InviteType>,
+}
+
+impl InviteTypeCaveat {
+    /// The `whitelist` this was built with.
+    #[must_use]
+    pub fn whitelist(&self) -> &[InviteType] {
+        &self.whitelist
+    }
 }
 
 impl InviteTypeCaveat {

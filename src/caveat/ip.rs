@@ -19,7 +19,15 @@ pub const MAX_ENTRIES: usize = 32;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IpCaveat {
     /// The allowed networks (never empty).
-    pub whitelist: Vec<IpNet>,
+    pub(crate) whitelist: Vec<IpNet>,
+}
+
+impl IpCaveat {
+    /// The `whitelist` this was built with.
+    #[must_use]
+    pub fn whitelist(&self) -> &[IpNet] {
+        &self.whitelist
+    }
 }
 
 impl IpCaveat {

@@ -75,9 +75,23 @@ impl std::fmt::Display for ServiceKind {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Service {
     /// The kind of service.
-    pub kind: ServiceKind,
+    pub(crate) kind: ServiceKind,
     /// Its id (a cluster or provider id; `onezone` for Onezone), or `*` in a whitelist.
-    pub id: String,
+    pub(crate) id: String,
+}
+
+impl Service {
+    /// The `kind` this was built with.
+    #[must_use]
+    pub fn kind(&self) -> ServiceKind {
+        self.kind
+    }
+
+    /// The `id` this was built with.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 impl Service {
@@ -117,7 +131,15 @@ impl std::fmt::Display for Service {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ServiceCaveat {
     /// The allowed services (never empty).
-    pub whitelist: Vec<Service>,
+    pub(crate) whitelist: Vec<Service>,
+}
+
+impl ServiceCaveat {
+    /// The `whitelist` this was built with.
+    #[must_use]
+    pub fn whitelist(&self) -> &[Service] {
+        &self.whitelist
+    }
 }
 
 impl ServiceCaveat {

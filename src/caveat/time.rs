@@ -11,7 +11,27 @@ use crate::wire::cbor::{self, Reader};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimeCaveat {
     /// The first second at which the token is no longer valid.
-    pub valid_until: u64,
+    pub(crate) valid_until: u64,
+}
+
+impl TimeCaveat {
+    /// A caveat valid while `now < valid_until` (unix seconds).
+    ///
+    /// ```
+    /// use caveat_token::caveat::TimeCaveat;
+    /// let c = TimeCaveat::new(1_700_000_000);
+    /// assert!(c.holds(1_699_999_999, 0) && !c.holds(1_700_000_000, 0));
+    /// ```
+    #[must_use]
+    pub const fn new(valid_until: u64) -> Self {
+        Self { valid_until }
+    }
+
+    /// The `valid_until` this was built with.
+    #[must_use]
+    pub fn valid_until(&self) -> u64 {
+        self.valid_until
+    }
 }
 
 impl TimeCaveat {
