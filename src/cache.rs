@@ -57,9 +57,10 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::caveat::Caveat;
 use crate::context::Context;
 use crate::error::Error;
+use crate::identifier::Identifier;
 use crate::key::Fingerprint;
 use crate::lookup::{KeyQuery, KeySource};
-use crate::token::{Identifier, Token};
+use crate::token::Token;
 use crate::verified::VerifiedToken;
 use crate::verify::{Caveats, Verifier};
 
@@ -73,7 +74,9 @@ const MIN_SHARD_ENTRIES: usize = 64;
 /// lookup's cost independent of the token's size. Equality is always checked on the whole text.
 const HASHED_SUFFIX: usize = 32;
 
-/// A bounded, thread-safe cache in front of a [`Verifier`]; see the [module docs](self).
+/// A bounded, thread-safe cache in front of a [`Verifier`]: it skips decoding and the chain for
+/// a text it verified before under the same key, and clears the caveats on every call, so it
+/// never changes a decision, only its cost.
 pub struct VerificationCache {
     verifier: Verifier,
     shards: Box<[RwLock<Shard>]>,
@@ -400,9 +403,9 @@ mod tests {
     use crate::caveat::Interface;
     use crate::codec::Format;
     use crate::context::Expect;
+    use crate::identifier::{InviteType, Persistence, Subject, TokenType};
     use crate::key::{KeyRing, RootKey};
     use crate::revocation::{Generations, NamedTokens};
-    use crate::token::{InviteType, Persistence, Subject, TokenType};
 
     const KEY_IDS: [Option<&str>; 3] = [None, Some("k1"), Some("k2")];
 

@@ -1,4 +1,9 @@
-//! The token formats: which one a token is in, and their names.
+//! The token formats: which one a token is in, their names, and the constants that mark them.
+
+pub use crate::codec::native::{TEXT_PREFIX as NATIVE_TEXT_PREFIX, VERSION as NATIVE_VERSION};
+pub use crate::codec::onedata::{
+    IDENTIFIER_VERSION as ONEDATA_IDENTIFIER_VERSION, TEXT_START as ONEDATA_TEXT_START,
+};
 
 /// The token formats this crate reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

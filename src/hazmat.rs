@@ -9,10 +9,16 @@
 use crate::caveat::Caveat;
 use crate::codec::Format;
 use crate::error::Error;
+use crate::identifier::Identifier;
 use crate::key::RootKey;
-use crate::token::{Identifier, Token};
+use crate::token::Token;
 
 pub use crate::chain::{derive_key, hmac_sha256, step, ChainKey, Tag, TAG_LEN};
+pub use crate::revocation::check as revocation_decision;
+pub use crate::third_party::{
+    bind as bind_discharge, step as third_party_step, NATIVE_KIND as NATIVE_THIRD_PARTY_KIND,
+    VID_LEN,
+};
 
 /// `tag_0 = HMAC(derived key, identifier)`: the first tag of a chain.
 #[must_use]

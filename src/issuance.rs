@@ -9,8 +9,9 @@
 use crate::caveat::Caveat;
 use crate::codec::Format;
 use crate::error::Error;
+use crate::identifier::{Identifier, Persistence, TokenType};
 use crate::key::RootKey;
-use crate::token::{Identifier, Persistence, Token, TokenType};
+use crate::token::Token;
 use crate::verified::VerifiedToken;
 
 /// Onedata's default maximum TTL of a temporary token: 7 days, in seconds.

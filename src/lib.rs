@@ -3,40 +3,51 @@
 #![deny(missing_docs)]
 
 mod addr;
-pub mod cache;
+mod cache;
 pub mod caveat;
-pub mod chain;
-pub mod codec;
-pub mod context;
-pub mod denial;
-pub mod error;
-mod format;
-pub mod geo;
+mod chain;
+mod codec;
+mod context;
+mod denial;
+mod error;
+pub mod format;
+mod geo;
 pub mod hazmat;
-pub mod identifier;
-pub mod issuance;
-pub mod key;
-pub mod lookup;
-pub mod membership;
-pub mod restrictions;
-pub mod revocation;
+mod identifier;
+mod issuance;
+mod key;
+mod lookup;
+mod membership;
+mod restrictions;
+mod revocation;
 mod signature;
 mod spans;
-pub mod third_party;
-pub mod token;
-pub mod verified;
-pub mod verify;
+mod third_party;
+mod token;
+mod verified;
+mod verify;
 mod wire;
 
+pub use cache::{CachedToken, VerificationCache};
 pub use caveat::Caveat;
-pub use codec::{Format, Limits};
+pub use chain::Tag;
+pub use codec::Limits;
 pub use context::{Context, Expect};
 pub use denial::Denial;
-pub use error::Error;
-pub use issuance::{Exchange, IssuancePolicy};
+pub use error::{CaveatRef, Error, ERROR_IDS};
+pub use format::Format;
+pub use geo::{GeoInfo, GeoSource, GeoTable, Region};
+pub use identifier::{Identifier, InviteType, Persistence, Subject, TokenType, MAX_ID_LEN};
+pub use issuance::{Exchange, IssuancePolicy, DEFAULT_MAX_TTL};
 pub use key::{KeyRing, RootKey};
 pub use lookup::{KeyQuery, KeySource};
+pub use membership::{GroupMembership, GroupTable};
 pub use restrictions::{DataAccess, Restriction, Restrictions};
-pub use token::{Identifier, InviteType, Persistence, Subject, Token, TokenType};
+pub use revocation::{
+    FixedGeneration, GenerationSource, Generations, NamedStatus, NamedTokens, RevocationSource,
+    RevokedList,
+};
+pub use third_party::{ThirdPartyCaveat, MAX_DISCHARGES, MAX_DISCHARGE_DEPTH, NONCE_LEN};
+pub use token::Token;
 pub use verified::{SignedToken, Verified, VerifiedMacaroon, VerifiedToken};
-pub use verify::Verifier;
+pub use verify::{Predicate, Verifier};

@@ -8,7 +8,7 @@ use crate::caveat::Caveat;
 use crate::chain::{self, Tag};
 use crate::codec::{self, Format};
 use crate::error::Error;
-pub use crate::identifier::{Identifier, InviteType, Persistence, Subject, TokenType, MAX_ID_LEN};
+use crate::identifier::{Identifier, Persistence};
 use crate::key::RootKey;
 use crate::spans::Spans;
 use crate::third_party::{self, ThirdPartyCaveat, NONCE_LEN};
@@ -21,7 +21,7 @@ use crate::third_party::{self, ThirdPartyCaveat, NONCE_LEN};
 /// In the native and Onedata formats the identifier is a structured [`Identifier`]; in
 /// libmacaroons' formats ([`Format::MACAROON`]) it is opaque bytes
 /// ([`Token::identifier_bytes`]). A caveat is first-party (a condition, checked when the token
-/// is cleared) or third-party (discharged by another token, see [`crate::third_party`]).
+/// is cleared) or third-party (discharged by another token, see [`Token::attenuate_third_party`]).
 #[derive(Clone)]
 pub struct Token {
     spans: Spans,

@@ -206,7 +206,7 @@ impl VerifiedMacaroon {
     }
 }
 
-/// The result of [`Verifier::verify_any`]: a token with a structured identifier, or a
+/// The result of [`crate::Verifier::verify_any`]: a token with a structured identifier, or a
 /// libmacaroons-format token with an opaque one.
 #[derive(Debug, Clone)]
 pub enum Verified {

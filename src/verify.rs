@@ -317,7 +317,7 @@ impl Verifier {
     }
 
     /// Verification of a token and the discharges of its third-party caveats, in any format:
-    /// the whole tree of signatures (see [`crate::signature`]). Clear the result with
+    /// the whole tree of signatures. Clear the result with
     /// [`Verifier::clear`].
     ///
     /// # Errors

@@ -44,12 +44,10 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use caveat_token::caveat::{Interface, Service, WILDCARD};
-use caveat_token::issuance::IssuancePolicy;
-use caveat_token::revocation::{FixedGeneration, RevokedList};
-use caveat_token::third_party::NONCE_LEN;
 use caveat_token::{
-    Caveat, Context, Error, Expect, Format, Identifier, InviteType, Limits, Persistence, RootKey,
-    Subject, Token, TokenType, Verified, Verifier,
+    Caveat, Context, Error, Expect, FixedGeneration, Format, Identifier, InviteType,
+    IssuancePolicy, Limits, Persistence, RevokedList, RootKey, Subject, Token, TokenType, Verified,
+    Verifier, NONCE_LEN,
 };
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{ArgGroup, Args, Parser, Subcommand};
@@ -150,7 +148,7 @@ struct MintArgs {
     predicates: PredicateArgs,
     /// Issuance policy for --temporary: the token needs a time caveat whose earliest validUntil
     /// lies in (now, now + MAX_TTL], else tokenTimeCaveatRequired (exit 2).
-    #[arg(long, value_name = "SECONDS", default_value_t = caveat_token::issuance::DEFAULT_MAX_TTL)]
+    #[arg(long, value_name = "SECONDS", default_value_t = caveat_token::DEFAULT_MAX_TTL)]
     max_ttl: u64,
     /// "Now" for the issuance policy, in unix seconds [default: the system clock].
     #[arg(long, value_name = "UNIX")]
