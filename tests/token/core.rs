@@ -3,8 +3,6 @@
 //! application predicates, size and trailing-byte errors, signature-first ordering, key rotation,
 //! the error JSON shape, expiry, and the secrecy of keys.
 
-mod common;
-
 use std::borrow::Cow;
 
 use caveat_token::caveat::{AppCaveat, TimeCaveat};
@@ -16,7 +14,7 @@ use caveat_token::{
 };
 use serde_json::{json, Value};
 
-use common::*;
+use crate::common::*;
 
 // ---------------------------------------------------------------------------------------------
 // Caveat round trips

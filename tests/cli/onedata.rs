@@ -1,17 +1,12 @@
 //! The `caveat` command line on the seed system (issue 3): the Onedata format, the Onedata caveat
 //! set, token-type expectations and revocation, driven as a script would drive the binary.
-//!
-//! Run with `cargo test --features cli --test cli_onedata`.
-#![cfg(feature = "cli")]
-
-mod cli_common;
 
 use caveat_token::{
     Caveat, Format, Identifier, InviteType, Limits, Persistence, RootKey, Subject, Token, TokenType,
 };
 use serde_json::{json, Value};
 
-use cli_common::{caveat, token_of, Run};
+use crate::cli_common::{caveat, token_of, Run};
 
 /// The secret the tokens of these tests are minted with (text, as Onedata's secrets are).
 const SECRET: &str = "cli-onedata-secret";
@@ -473,7 +468,7 @@ fn mint_onedata_attenuate_verify_inspect_round_trip() {
     let now = NOW.to_string();
     let mut args = vec!["verify", "-", "--key", SECRET, "--now", &now];
     args.extend_from_slice(&ok);
-    let piped = cli_common::caveat_stdin(&args, format!("{narrowed}\n").as_bytes()).ok();
+    let piped = crate::cli_common::caveat_stdin(&args, format!("{narrowed}\n").as_bytes()).ok();
     assert_eq!(piped, got);
     // The unattenuated token verifies without the ip and consumer.
     verify(&token, &[]).ok();

@@ -9,12 +9,6 @@
 //! - every token vector of `spec/vectors/{valid,chain,encoding,clearing}.json` whose verifier
 //!   settings the command line can express: `verify` gives the vector's expected outcome (id and
 //!   details), valid ones `{"ok":true,…}` with the vector's subject and expiry.
-//!
-//! Run with `cargo test --features cli --test cli_catalogue`.
-#![cfg(feature = "cli")]
-
-mod cli_common;
-mod common;
 
 use std::ffi::OsString;
 use std::fs;
@@ -28,8 +22,8 @@ use caveat_token::chain;
 use caveat_token::{Caveat, Context, InviteType, Limits, RootKey, Token, Verified, Verifier};
 use serde_json::{json, Value};
 
-use cli_common::Run;
-use common::{array, bstr, cat, envelope, envelope_version, parts, uint, KEY_HEX, NOW};
+use crate::cli_common::Run;
+use crate::common::{array, bstr, cat, envelope, envelope_version, parts, uint, KEY_HEX, NOW};
 
 // ---------------------------------------------------------------------------------------------
 // Harness
@@ -343,8 +337,8 @@ fn compare(run: &Run, expected: &Expected) -> Result<Value, String> {
 /// non-UTF-8 stdout) into a failure message.
 fn spawn(args: &[OsString], feed: &Feed) -> Result<Run, String> {
     panic::catch_unwind(AssertUnwindSafe(|| match feed {
-        Feed::Arg(_) => cli_common::caveat(args),
-        Feed::Stdin(bytes) => cli_common::caveat_stdin(args, bytes),
+        Feed::Arg(_) => crate::cli_common::caveat(args),
+        Feed::Stdin(bytes) => crate::cli_common::caveat_stdin(args, bytes),
     }))
     .map_err(|p| {
         p.downcast_ref::<String>()
@@ -841,9 +835,9 @@ fn empty_whitespace_huge_and_binary_inputs() {
 
 /// The catalogue's base token: two ordinary caveats that hold at `NOW` for client 10.1.2.3.
 fn base() -> Token {
-    common::mint(&[
+    crate::common::mint(&[
         Caveat::time(NOW + 3600),
-        common::caveat(r#"{"type":"ip","whitelist":["10.0.0.0/8"]}"#),
+        crate::common::caveat(r#"{"type":"ip","whitelist":["10.0.0.0/8"]}"#),
     ])
 }
 
@@ -855,7 +849,7 @@ fn base_settings() -> Settings {
 /// An envelope with these identifier and caveat bytes, correctly MACed under the test key.
 fn maced(identifier: &[u8], caveats: &[Vec<u8>]) -> Vec<u8> {
     let tag = chain::compute(
-        &common::key(),
+        &crate::common::key(),
         identifier,
         caveats.iter().map(Vec::as_slice),
     );
@@ -1098,13 +1092,13 @@ fn envelope_rows() -> Vec<Case> {
         ));
     }
     // Intermediate chain tags (and the derived key) offered as the final tag.
-    let three = common::mint(&[
+    let three = crate::common::mint(&[
         Caveat::time(NOW + 3600),
-        common::caveat(r#"{"type":"ip","whitelist":["10.0.0.0/8"]}"#),
+        crate::common::caveat(r#"{"type":"ip","whitelist":["10.0.0.0/8"]}"#),
         Caveat::time(NOW + 1800),
     ]);
     let (id3, cavs3, _) = parts(&three);
-    let tags = chain::tags(&common::key(), &id3, cavs3.iter().map(Vec::as_slice));
+    let tags = chain::tags(&crate::common::key(), &id3, cavs3.iter().map(Vec::as_slice));
     for (i, intermediate) in tags[..3].iter().enumerate() {
         rows.push(Case::arg(
             format!("tag_{i} offered as the final tag"),
@@ -1154,14 +1148,14 @@ fn hand_made_hostile_texts() {
 
 #[test]
 fn clearing_rows_through_verify() {
-    let time = |t: u64| common::mint(&[Caveat::time(t)]);
+    let time = |t: u64| crate::common::mint(&[Caveat::time(t)]);
     let ip8 = || {
-        common::mint(&[common::caveat(
+        crate::common::mint(&[crate::common::caveat(
             r#"{"type":"ip","whitelist":["10.0.0.0/8"]}"#,
         )])
     };
     let raw_time = |int: &[u8]| {
-        common::mint(&[])
+        crate::common::mint(&[])
             .attenuate_raw(&cat(&[&[0x82, 0x00], int]))
             .expect("raw caveat")
     };
@@ -1243,13 +1237,13 @@ fn clearing_rows_through_verify() {
         ),
         (
             "two time caveats, the later one's instant",
-            common::mint(&[Caveat::time(NOW + 10), Caveat::time(NOW + 5)]).to_text(),
+            crate::common::mint(&[Caveat::time(NOW + 10), Caveat::time(NOW + 5)]).to_text(),
             at(NOW + 5),
             "tokenCaveatUnverified",
         ),
         (
             "two time caveats, within both",
-            common::mint(&[Caveat::time(NOW + 10), Caveat::time(NOW + 5)]).to_text(),
+            crate::common::mint(&[Caveat::time(NOW + 10), Caveat::time(NOW + 5)]).to_text(),
             at(NOW + 4),
             "ok",
         ),

@@ -3,8 +3,6 @@
 //! layout `[1, bstr identifier, [bstr caveat…], bstr(32) tag]`; ciborium serves as an independent
 //! CBOR oracle.
 
-mod common;
-
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use caveat_token::caveat::IpCaveat;
@@ -13,7 +11,7 @@ use caveat_token::{Caveat, Context, InviteType, Limits, Token, Verifier};
 use ciborium::Value;
 use serde_json::json;
 
-use common::*;
+use crate::common::*;
 
 // ---------------------------------------------------------------------------------------------
 // Harness
