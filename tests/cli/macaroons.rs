@@ -2,8 +2,8 @@
 //! (issue 6): mint/attenuate `--format macaroon-*`, `--predicate`, `attenuate --third-party`,
 //! `discharge`, `verify --discharge/--exact`, and what `inspect` shows.
 
-use caveat_token::{Context, Limits, RootKey, Token, Verifier};
 use crate::cli_common::{caveat, token_of};
+use caveat_token::{Context, Limits, RootKey, Token, Verifier};
 use serde_json::json;
 
 const README_TAG: &str = "f54807f6dc6edf88bf0f7306b3822562a362533dbf7339ba61765da4bd259d87";

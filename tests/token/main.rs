@@ -7,6 +7,12 @@
 mod common;
 
 mod adversarial;
+mod caveats;
 mod chain;
-#[path = "core.rs"]
-mod engine;
+mod decoding;
+mod denials;
+mod error_json;
+mod fixtures;
+mod mint_verify;
+mod secrets;
+mod tampering;
