@@ -1,5 +1,5 @@
-//! The `caveat` command line with libmacaroons' formats, third-party caveats and discharges
-//! (issue 6): mint/attenuate `--format macaroon-*`, `--predicate`, `attenuate --third-party`,
+//! The `caveat` command line with libmacaroons' formats, third-party caveats and discharges:
+//! mint/attenuate `--format macaroon-*`, `--predicate`, `attenuate --third-party`,
 //! `discharge`, `verify --discharge/--exact`, and what `inspect` shows.
 
 use crate::cli_common::{caveat, token_of};

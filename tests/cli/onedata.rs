@@ -1,4 +1,4 @@
-//! The `caveat` command line on the seed system (issue 3): the Onedata format, the Onedata caveat
+//! The `caveat` command line with the Onedata profile: the Onedata format, the Onedata caveat
 //! set, token-type expectations and revocation, driven as a script would drive the binary.
 
 use caveat_token::{
@@ -223,7 +223,8 @@ fn compat_tokens_with_caveats_verify_then_fail_closed() {
 
 #[test]
 fn compat_authorization_none_is_refused_by_design() {
-    // Vector #2 (named access token) with every other caveat up to it satisfied.
+    // The compat vector `1234567890b` (named access token) with every other caveat up to it
+    // satisfied.
     let v = compat("1234567890b");
     assert!(v["caveats"]
         .as_array()
@@ -289,15 +290,15 @@ fn compat_authorization_none_is_refused_by_design() {
 
 #[test]
 fn compat_tokens_revocation_through_the_cli() {
-    // Vector #1: temporary, generation 7. Revocation is checked before the caveats, so the
-    // outcome shows even though its caveats cannot all hold here.
+    // The compat vector `1234567890a`: temporary, generation 7. Revocation is checked before
+    // the caveats, so the outcome shows even though its caveats cannot all hold here.
     let v = compat("1234567890a");
     let (token, secret) = (s(&v["token"]), s(&v["secret"]));
     let gen = |n: &str| caveat(&["verify", token, "--key", secret, "--current-generation", n]);
     assert_eq!(gen("8").error_id(1), "tokenRevoked");
     assert_eq!(gen("6").error_id(1), "tokenInvalid");
     assert_eq!(gen("7").error_id(1), "tokenCaveatUnverified");
-    // Vector #2: named.
+    // The compat vector `1234567890b`: named.
     let v = compat("1234567890b");
     let (token, secret) = (s(&v["token"]), s(&v["secret"]));
     let id = s(&v["parsed_identifier"]["id"]);

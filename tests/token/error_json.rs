@@ -125,7 +125,7 @@ fn error_json_shape_for_every_id_the_core_produces() {
             expected_invite_type: Some("userJoinGroup".into()),
             received: json!({"accessToken": {}}),
         },
-        // Third-party caveats and discharges (tests/third_party.rs produces each of them).
+        // Third-party caveats and discharges (tests/macaroons/discharges.rs produces each of them).
         Error::DischargeMissing {
             caveat: CaveatRef {
                 discharge: None,

@@ -155,7 +155,7 @@ fn clearing_rows_through_verify() {
     let mut h = Harness::default();
     for (name, text, settings, id) in rows {
         let case = Case::arg(name, text);
-        // The library's answer is the catalogue's (tests/adversarial.rs) ...
+        // The library's answer is the catalogue's (tests/token/adversarial/clearing.rs) ...
         assert_eq!(
             verify_expected(case.text(), &settings)
                 .error_id()

@@ -209,7 +209,7 @@ fn empty_whitespace_huge_and_binary_inputs() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hand-made hostile texts (the text-level rows of tests/adversarial.rs)
+// Hand-made hostile texts (the text-level rows of tests/token/adversarial/)
 // ---------------------------------------------------------------------------------------------
 
 /// The catalogue's base token: two ordinary caveats that hold at `NOW` for client 10.1.2.3.

@@ -1,4 +1,4 @@
-//! The adversarial catalogue through the `caveat` binary (issue 4): every hostile input given to
+//! The adversarial catalogue through the `caveat` binary: every hostile input given to
 //! `caveat inspect` and `caveat verify` must end the process normally (never a signal), and the
 //! answer must be the library's own, computed here through the public API:
 //!

@@ -1,4 +1,4 @@
-//! The adversarial catalogue (issue 4 §3): every row is an attack input with the error id the
+//! The adversarial catalogue: every row is an attack input with the error id the
 //! library must answer with. Binary-level inputs are built by hand from the documented envelope
 //! layout `[1, bstr identifier, [bstr caveat…], bstr(32) tag]`; ciborium serves as an independent
 //! CBOR oracle.
