@@ -10,6 +10,10 @@
 //! The oracles are written independently of the library's internals: the HMAC chain is
 //! recomputed with RustCrypto's `hmac` directly, and the clearing decision (which caveat denies,
 //! and the expiry) is computed from the caveat values with plain code, not through `Verifier`.
+//!
+//! One file per target (`decode`, `verify`, `roundtrip`, `caveat`), with the fixed keys and the
+//! oracles in `oracle`, the structured request context in `context`, helpers shared by the
+//! targets in `common`, and the generated corpus seeds in `seeds`.
 
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

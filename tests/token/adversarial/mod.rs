@@ -1,7 +1,9 @@
-//! The adversarial catalogue: every row is an attack input with the error id the
-//! library must answer with. Binary-level inputs are built by hand from the documented envelope
-//! layout `[1, bstr identifier, [bstr caveat…], bstr(32) tag]`; ciborium serves as an independent
-//! CBOR oracle.
+//! The adversarial catalogue: every row is an attack input with the error id the library must
+//! answer with. Binary-level inputs are built by hand from the documented envelope layout
+//! `[1, bstr identifier, [bstr caveat…], bstr(32) tag]`; ciborium serves as an independent CBOR
+//! oracle. The rows are grouped by what they attack: the encoding (`encoding`), the envelope's
+//! structure (`structure`), caveat values at clearing (`clearing`), CBOR against ciborium
+//! (`cbor_oracle`) and caveat JSON (`caveat_json`); the harness is here.
 
 mod caveat_json;
 mod cbor_oracle;
