@@ -1,14 +1,14 @@
 //! Replays the committed fuzz corpus (`fuzz/corpus/<target>/`) and every saved crash
 //! (`fuzz/regressions/<target>/`) through the fuzz targets' own checks, on the stable toolchain:
 //! an input that once broke something keeps being tested by `cargo test`. The checks are
-//! `fuzz/src/checks.rs`, included below, so the fuzzer and this test run the same code and
+//! `fuzz/src/checks/`, included below, so the fuzzer and this test run the same code and
 //! decode structured inputs the same way. See `fuzz/README.md`.
 //!
 //! The corpus also holds generated seeds (`seed-*`: tokens minted with the fixed fuzz keys,
 //! caveat samples). `generated_seeds_are_committed` fails when they are stale; regenerate them
 //! with `FUZZ_WRITE_SEEDS=1 cargo test --test fuzz_corpus`.
 
-#[path = "../fuzz/src/checks.rs"]
+#[path = "../fuzz/src/checks/mod.rs"]
 mod checks;
 
 use std::fs;

@@ -1,4 +1,4 @@
-//! Property tests (issue 4 §2): round trips of random tokens, the verifier's decision against an
+//! Property tests: round trips of random tokens, the verifier's decision against an
 //! independent model, attenuation never widens, tampering is always rejected, decoding is total,
 //! and expiry is the least `validUntil`.
 

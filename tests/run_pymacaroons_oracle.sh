@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The pymacaroons differential test (issue 6): builds the `caveat` command line, makes a
+# The pymacaroons differential test of the libmacaroons formats: builds the `caveat` command line, makes a
 # virtualenv with pymacaroons (PyNaCl's wheels bundle libsodium) under target/ if there is none,
 # and runs tests/pymacaroons_oracle.py. Exits non-zero on any disagreement.
 #

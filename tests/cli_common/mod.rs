@@ -1,6 +1,6 @@
 //! Driving the `caveat` binary as a script would: run it, check the exit code is 0, 1 or 2 and
-//! never a signal, and read the one JSON document on stdout. Shared by `tests/cli.rs` and
-//! `tests/cli_onedata.rs`.
+//! never a signal, and read the one JSON document on stdout. Shared by the CLI suites
+//! (`tests/cli/`).
 #![allow(dead_code)]
 
 use std::ffi::OsStr;

@@ -1,14 +1,9 @@
-//! The `caveat` command line with libmacaroons' formats, third-party caveats and discharges
-//! (issue 6): mint/attenuate `--format macaroon-*`, `--predicate`, `attenuate --third-party`,
+//! The `caveat` command line with libmacaroons' formats, third-party caveats and discharges:
+//! mint/attenuate `--format macaroon-*`, `--predicate`, `attenuate --third-party`,
 //! `discharge`, `verify --discharge/--exact`, and what `inspect` shows.
-//!
-//! Run with `cargo test --features cli --test cli_macaroons`.
-#![cfg(feature = "cli")]
 
-mod cli_common;
-
+use crate::cli_common::{caveat, token_of};
 use caveat_token::{Context, Limits, RootKey, Token, Verifier};
-use cli_common::{caveat, token_of};
 use serde_json::json;
 
 const README_TAG: &str = "f54807f6dc6edf88bf0f7306b3822562a362533dbf7339ba61765da4bd259d87";

@@ -554,3 +554,33 @@ fn every_caveat_must_hold_and_the_first_failure_is_named() {
     let err = check(&caveats, &v, &ctx.with_interface(Interface::Graphsync)).expect_err("US");
     assert_eq!(err.details()["index"], 4);
 }
+
+/// Each kind of data-access caveat restricts on its own.
+#[test]
+fn any_one_data_access_caveat_makes_access_restricted() {
+    use caveat_token::caveat::{DataObjectIdCaveat, DataPathCaveat};
+    use caveat_token::verify::DataAccess;
+    let path = DataPathCaveat::new(vec!["/space1/dir".to_owned()]).expect("path");
+    let object = DataObjectIdCaveat::new(vec!["0000000000ABCDEF".to_owned()]).expect("object id");
+    assert!(!DataAccess::default().is_restricted());
+    assert!(DataAccess::default().allows_write());
+    let cases = [
+        DataAccess {
+            readonly: true,
+            ..DataAccess::default()
+        },
+        DataAccess {
+            paths: vec![path],
+            ..DataAccess::default()
+        },
+        DataAccess {
+            objectids: vec![object],
+            ..DataAccess::default()
+        },
+    ];
+    for access in cases {
+        assert!(access.is_restricted(), "{access:?}");
+        // Only `data.readonly` forbids writes.
+        assert_eq!(access.allows_write(), !access.readonly, "{access:?}");
+    }
+}

@@ -652,3 +652,136 @@ mod totality {
         }
     }
 }
+
+/// The verifier reads native caveat bytes in place only in native tokens: an Onedata token
+/// whose caveat holds the native encoding of `time < u64::MAX` is not a time caveat there, and
+/// must be refused, not cleared.
+#[test]
+fn native_caveat_bytes_in_an_onedata_token_are_not_read_as_native() {
+    use caveat_token::{
+        Caveat, Context, Format, Identifier, Persistence, RootKey, Subject, TokenType, Verifier,
+    };
+    let key = RootKey::from_bytes(b"verySecretSecret1").expect("key");
+    let identifier = Identifier {
+        location: "zone.example.com".into(),
+        key_id: None,
+        token_id: "tok1".into(),
+        subject: Subject::User("alice".into()),
+        token_type: TokenType::Access { session: None },
+        persistence: Persistence::Named,
+    };
+    let native_time = Caveat::time(u64::MAX).to_native();
+    let token = Token::mint_as(Format::Onedata, &key, &identifier, &[])
+        .expect("mint")
+        .attenuate_raw(&native_time)
+        .expect("attenuate");
+    let err = Verifier::new()
+        .verify(token, &key, &Context::at(1))
+        .expect_err("not an Onedata caveat");
+    assert!(
+        matches!(
+            err.id(),
+            "tokenCaveatUnknown" | "badToken" | "tokenCaveatUnverified"
+        ),
+        "{err:?}"
+    );
+    // The same bytes in a native token are the time caveat, and hold.
+    let native = Token::mint(&key, &identifier, &[])
+        .expect("mint")
+        .attenuate_raw(&native_time)
+        .expect("attenuate");
+    let verified = Verifier::new()
+        .verify(native, &key, &Context::at(1))
+        .expect("holds");
+    assert_eq!(verified.expires(), Some(u64::MAX));
+}
+
+/// A key and a named access token's identifier, for the Onedata tests below.
+fn onedata_key_and_access_id() -> (caveat_token::RootKey, caveat_token::Identifier<'static>) {
+    use caveat_token::{Identifier, Persistence, RootKey, Subject, TokenType};
+    let key = RootKey::from_bytes(b"secret").expect("key");
+    let id = Identifier {
+        location: "zone.example.com".into(),
+        key_id: None,
+        token_id: "tok1".into(),
+        subject: Subject::User("alice".into()),
+        token_type: TokenType::Access { session: None },
+        persistence: Persistence::Named,
+    };
+    (key, id)
+}
+
+/// An Onedata text may be longer than any native text within the same limits (the escape can
+/// double it): the text bound is the larger of the two formats'.
+#[test]
+fn an_onedata_text_longer_than_any_native_text_decodes() {
+    let (key, id) = onedata_key_and_access_id();
+    // Bytes whose base64 is all `0`, which Onedata's escape doubles.
+    let zeros: Vec<u8> = [0xd3, 0x4d, 0x34].repeat(300);
+    let mut t = Token::mint_as(caveat_token::Format::Onedata, &key, &id, &[]).expect("mint");
+    for _ in 0..12 {
+        t = t.attenuate_raw(&zeros).expect("caveat");
+    }
+    let limits = Limits::default();
+    let text = t.to_text();
+    let native_bound = limits.max_token_bytes.div_ceil(3) * 4 + 5;
+    assert!(t.as_bytes().len() <= limits.max_token_bytes);
+    assert!(
+        text.len() > native_bound,
+        "{} <= {native_bound}",
+        text.len()
+    );
+    let back = Token::from_text(&text, &limits).expect("decodes");
+    assert_eq!(back.as_bytes(), t.as_bytes());
+}
+
+/// Onedata limits refuse only what exceeds them: an identifier of exactly
+/// `max_identifier_bytes` and a caveat of exactly `max_caveat_bytes` decode.
+#[test]
+fn onedata_limits_are_inclusive() {
+    let (key, id) = onedata_key_and_access_id();
+    let t = Token::mint_as(caveat_token::Format::Onedata, &key, &id, &[])
+        .expect("mint")
+        .attenuate_raw(&[b'a'; 40])
+        .expect("caveat");
+    let id_len = t.identifier_bytes().len();
+    let exact = Limits {
+        max_identifier_bytes: id_len,
+        max_caveat_bytes: 40,
+        ..Limits::default()
+    };
+    Token::from_text(&t.to_text(), &exact).expect("limits are inclusive");
+    let under_id = Limits {
+        max_identifier_bytes: id_len - 1,
+        ..exact
+    };
+    let e = Token::from_text(&t.to_text(), &under_id).expect_err("identifier");
+    assert_eq!(e.details()["limit"], "identifierSize");
+    let under_caveat = Limits {
+        max_caveat_bytes: 39,
+        ..exact
+    };
+    let e = Token::from_text(&t.to_text(), &under_caveat).expect_err("caveat");
+    assert_eq!(e.details()["limit"], "caveatSize");
+}
+
+/// Every one of Onedata's six escapes is understood (`04` is `+`, `03` is `/`, `05` is `=`),
+/// even those whose character base64url then refuses: the refusal names base64, not the escape.
+#[test]
+fn every_onedata_escape_is_understood() {
+    for escape in ["03", "04", "05"] {
+        let text = format!("MDAy{escape}AA");
+        let e = Token::from_text(&text, &Limits::default()).expect_err(&text);
+        assert_eq!(e.id(), "badToken");
+        assert_ne!(
+            e.details()["reason"],
+            "invalid escape (0 must be followed by 0-5)",
+            "{text}"
+        );
+    }
+    let e = Token::from_text("MDAy06AA", &Limits::default()).expect_err("06");
+    assert_eq!(
+        e.details()["reason"],
+        "invalid escape (0 must be followed by 0-5)"
+    );
+}

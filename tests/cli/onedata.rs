@@ -1,17 +1,12 @@
-//! The `caveat` command line on the seed system (issue 3): the Onedata format, the Onedata caveat
+//! The `caveat` command line with the Onedata profile: the Onedata format, the Onedata caveat
 //! set, token-type expectations and revocation, driven as a script would drive the binary.
-//!
-//! Run with `cargo test --features cli --test cli_onedata`.
-#![cfg(feature = "cli")]
-
-mod cli_common;
 
 use caveat_token::{
     Caveat, Format, Identifier, InviteType, Limits, Persistence, RootKey, Subject, Token, TokenType,
 };
 use serde_json::{json, Value};
 
-use cli_common::{caveat, token_of, Run};
+use crate::cli_common::{caveat, token_of, Run};
 
 /// The secret the tokens of these tests are minted with (text, as Onedata's secrets are).
 const SECRET: &str = "cli-onedata-secret";
@@ -228,7 +223,8 @@ fn compat_tokens_with_caveats_verify_then_fail_closed() {
 
 #[test]
 fn compat_authorization_none_is_refused_by_design() {
-    // Vector #2 (named access token) with every other caveat up to it satisfied.
+    // The compat vector `1234567890b` (named access token) with every other caveat up to it
+    // satisfied.
     let v = compat("1234567890b");
     assert!(v["caveats"]
         .as_array()
@@ -294,15 +290,15 @@ fn compat_authorization_none_is_refused_by_design() {
 
 #[test]
 fn compat_tokens_revocation_through_the_cli() {
-    // Vector #1: temporary, generation 7. Revocation is checked before the caveats, so the
-    // outcome shows even though its caveats cannot all hold here.
+    // The compat vector `1234567890a`: temporary, generation 7. Revocation is checked before
+    // the caveats, so the outcome shows even though its caveats cannot all hold here.
     let v = compat("1234567890a");
     let (token, secret) = (s(&v["token"]), s(&v["secret"]));
     let gen = |n: &str| caveat(&["verify", token, "--key", secret, "--current-generation", n]);
     assert_eq!(gen("8").error_id(1), "tokenRevoked");
     assert_eq!(gen("6").error_id(1), "tokenInvalid");
     assert_eq!(gen("7").error_id(1), "tokenCaveatUnverified");
-    // Vector #2: named.
+    // The compat vector `1234567890b`: named.
     let v = compat("1234567890b");
     let (token, secret) = (s(&v["token"]), s(&v["secret"]));
     let id = s(&v["parsed_identifier"]["id"]);
@@ -473,7 +469,7 @@ fn mint_onedata_attenuate_verify_inspect_round_trip() {
     let now = NOW.to_string();
     let mut args = vec!["verify", "-", "--key", SECRET, "--now", &now];
     args.extend_from_slice(&ok);
-    let piped = cli_common::caveat_stdin(&args, format!("{narrowed}\n").as_bytes()).ok();
+    let piped = crate::cli_common::caveat_stdin(&args, format!("{narrowed}\n").as_bytes()).ok();
     assert_eq!(piped, got);
     // The unattenuated token verifies without the ip and consumer.
     verify(&token, &[]).ok();

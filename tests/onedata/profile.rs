@@ -1,4 +1,4 @@
-//! The seed system through the public API: token type expectations, named and temporary token
+//! The Onedata profile's rules through the public API: token type expectations, named and temporary token
 //! revocation, the issuance policy, and the exchange helper (with a property test that an
 //! exchanged token never allows more than its original).
 
@@ -22,7 +22,7 @@ use proptest::prelude::*;
 const NOW: u64 = 1_700_000_000;
 
 fn key() -> RootKey {
-    RootKey::from_bytes(b"seed system").expect("key")
+    RootKey::from_bytes(b"onedata profile").expect("key")
 }
 
 fn alice() -> Subject<'static> {

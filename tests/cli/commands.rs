@@ -1,10 +1,5 @@
 //! The `caveat` command line, driven as a script would drive it: JSON on stdout, exit 0 on
 //! success, 1 when a token is rejected, 2 on usage errors, never a crash.
-//!
-//! Run with `cargo test --features cli --test cli`.
-#![cfg(feature = "cli")]
-
-mod cli_common;
 
 use std::ffi::OsStr;
 
@@ -16,7 +11,7 @@ use caveat_token::{
 };
 use serde_json::{json, Value};
 
-use cli_common::{caveat, caveat_stdin, token_of, Run};
+use crate::cli_common::{caveat, caveat_stdin, token_of, Run};
 
 const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const OTHER_KEY: &str = "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
