@@ -13,9 +13,9 @@
 use std::hint::black_box;
 use std::net::IpAddr;
 
-use caveat_token::cache::VerificationCache;
+use caveat_token::VerificationCache;
 use caveat_token::{
-    chain, Caveat, Context, Identifier, InviteType, KeyRing, Limits, Persistence, RootKey, Subject,
+    hazmat as chain, Caveat, Context, Identifier, InviteType, KeyRing, Limits, Persistence, RootKey, Subject,
     Token, TokenType, Verifier,
 };
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};

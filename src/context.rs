@@ -174,13 +174,6 @@ impl Context {
         self.consumer.as_ref()
     }
 
-    /// Sets or clears the client address.
-    #[must_use]
-    pub fn with_ip_opt(mut self, ip: Option<IpAddr>) -> Self {
-        self.ip = ip;
-        self
-    }
-
     /// Sets the client address.
     #[must_use]
     pub fn with_ip(mut self, ip: IpAddr) -> Self {
@@ -188,10 +181,24 @@ impl Context {
         self
     }
 
+    /// As [`Context::with_ip`], from an optional value (`None` clears it).
+    #[must_use]
+    pub fn with_ip_opt(mut self, ip: Option<IpAddr>) -> Self {
+        self.ip = ip;
+        self
+    }
+
     /// Sets the requested invite type.
     #[must_use]
     pub fn with_invite_type(mut self, invite_type: InviteType) -> Self {
         self.invite_type = Some(invite_type);
+        self
+    }
+
+    /// As [`Context::with_invite_type`], from an optional value (`None` clears it).
+    #[must_use]
+    pub fn with_invite_type_opt(mut self, invite_type: Option<InviteType>) -> Self {
+        self.invite_type = invite_type;
         self
     }
 
@@ -216,10 +223,24 @@ impl Context {
         self
     }
 
+    /// As [`Context::with_interface`], from an optional value (`None` clears it).
+    #[must_use]
+    pub fn with_interface_opt(mut self, interface: Option<Interface>) -> Self {
+        self.interface = interface;
+        self
+    }
+
     /// Sets the service the token is used in.
     #[must_use]
     pub fn with_service(mut self, service: Service) -> Self {
         self.service = Some(service);
+        self
+    }
+
+    /// As [`Context::with_service`], from an optional value (`None` clears it).
+    #[must_use]
+    pub fn with_service_opt(mut self, service: Option<Service>) -> Self {
+        self.service = service;
         self
     }
 

@@ -13,7 +13,7 @@ use crate::identifier::Identifier;
 use crate::key::RootKey;
 use crate::token::Token;
 
-pub use crate::chain::{derive_key, hmac_sha256, step, ChainKey, Tag, TAG_LEN};
+pub use crate::chain::{derive_key, hmac_sha256, step, ChainKey, Tag, KEY_GENERATOR, TAG_LEN};
 pub use crate::revocation::check as revocation_decision;
 pub use crate::third_party::{
     bind as bind_discharge, step as third_party_step, NATIVE_KIND as NATIVE_THIRD_PARTY_KIND,

@@ -10,8 +10,8 @@
 
 use std::path::PathBuf;
 
-use caveat_token::chain::{self};
-use caveat_token::third_party;
+use caveat_token::hazmat as chain;
+use caveat_token::hazmat as third_party;
 use caveat_token::{
     Caveat, Context, Error, Format, Identifier, Limits, Persistence, RootKey, Subject, Token,
     TokenType, Verifier,
@@ -68,7 +68,7 @@ fn pymacaroons_vectors() {
     assert_eq!(file["schema"], "caveat-token/macaroon-vectors/1");
     let vectors = file["vectors"].as_array().expect("vectors");
     assert_eq!(vectors.len(), 18);
-    let zero = [0u8; third_party::NONCE_LEN];
+    let zero = [0u8; caveat_token::NONCE_LEN];
     for v in vectors {
         let name = s(&v["name"]);
         let format = Format::from_name(s(&v["format"])).expect("format");
@@ -199,7 +199,7 @@ impl Built {
     }
 
     fn third_party(mut self, key: &str, cid: &str, nonce: u8) -> Self {
-        let nonce = [nonce; third_party::NONCE_LEN];
+        let nonce = [nonce; caveat_token::NONCE_LEN];
         self.token = self
             .token
             .attenuate_third_party("https://tp.example", key.as_bytes(), cid.as_bytes(), &nonce)
@@ -397,8 +397,8 @@ fn third_party_vectors() {
             let before = chain::Tag::from_slice(&hex::decode(s(&v["tags"][index])).expect("hex"))
                 .expect("tag");
             let vid = hex::decode(s(&tp["vid"])).expect("hex");
-            assert_eq!(s(&tp["nonce"]), hex::encode(&vid[..third_party::NONCE_LEN]));
-            let after = third_party::step(
+            assert_eq!(s(&tp["nonce"]), hex::encode(&vid[..caveat_token::NONCE_LEN]));
+            let after = third_party::third_party_step(
                 &before,
                 &vid,
                 &hex::decode(s(&tp["caveat_hex"])).expect("hex"),

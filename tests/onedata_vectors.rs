@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use caveat_token::caveat::{Interface, Service};
-use caveat_token::geo::{GeoInfo, GeoTable, Region};
+use caveat_token::{GeoInfo, GeoTable, Region};
 use caveat_token::{
     Caveat, Context, Expect, Format, InviteType, Limits, Persistence, RootKey, Subject, Token,
     TokenType, Verifier,

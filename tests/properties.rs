@@ -167,8 +167,8 @@ fn context_strategy() -> impl Strategy<Value = Context> {
     )
         .prop_map(|(now, ip, invite_type, action, level)| {
             let mut ctx = Context::at(now);
-            ctx.ip = ip;
-            ctx.invite_type = invite_type;
+            ctx = ctx.with_ip_opt(ip);
+            ctx = ctx.with_invite_type_opt(invite_type);
             if let Some(a) = action {
                 ctx = ctx.with_attribute("ex.com/action", a);
             }
@@ -256,17 +256,17 @@ fn model_typed(
         }
         let holds = match c {
             Caveat::Time(t) => {
-                expires = Some(expires.map_or(t.valid_until, |e| e.min(t.valid_until)));
-                match t.valid_until.checked_add(leeway) {
-                    Some(end) => ctx.now < end,
+                expires = Some(expires.map_or(t.valid_until(), |e| e.min(t.valid_until())));
+                match t.valid_until().checked_add(leeway) {
+                    Some(end) => ctx.now() < end,
                     None => false,
                 }
             }
-            Caveat::Ip(c) => match ctx.ip {
-                Some(client) => c.whitelist.iter().any(|n| model_contains(n, client)),
+            Caveat::Ip(c) => match ctx.ip() {
+                Some(client) => c.whitelist().iter().any(|n| model_contains(n, client)),
                 None => false,
             },
-            Caveat::InviteType(c) => ctx.invite_type.is_some_and(|t| c.whitelist.contains(&t)),
+            Caveat::InviteType(c) => ctx.invite_type().is_some_and(|t| c.whitelist().contains(&t)),
             Caveat::App(a) => match a.name() {
                 "ex.com/action" => ctx.attribute("ex.com/action") == Some(a.value()),
                 "ex.com/level" => ctx
@@ -372,7 +372,7 @@ proptest! {
         // The signature verifies under the key that minted it, and only under it.
         let v = Verifier::new();
         prop_assert!(v.check_signature(&from_text, &key()).is_ok());
-        prop_assert_eq!(v.check_signature(&from_text, &other_key()), Err(Error::TokenInvalid));
+        prop_assert_eq!(v.check_signature(&from_text, &other_key()).map(|_| ()), Err(Error::TokenInvalid));
     }
 
     #[test]
@@ -604,7 +604,7 @@ proptest! {
         prop_assert_eq!(ok.expires(), times.iter().copied().min());
         // And one second before the minimum it is still valid, at the minimum it is not.
         if let Some(min) = times.iter().copied().min() {
-            let at = |now| Context { now, ..ctx.clone() };
+            let at = |now| ctx.clone().with_now(now);
             prop_assert!(verifier(0).verify(mint(&cavs), &key(), &at(min - 1)).is_ok());
             let err = verifier(0).verify(mint(&cavs), &key(), &at(min)).expect_err("expired");
             prop_assert_eq!(err.id(), "tokenCaveatUnverified");

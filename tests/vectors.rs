@@ -13,9 +13,9 @@ use std::fs;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use caveat_token::error::ERROR_IDS;
+use caveat_token::ERROR_IDS;
 use caveat_token::{
-    chain, Caveat, Context, Identifier, InviteType, KeyRing, Limits, Persistence, RootKey, Subject,
+    hazmat as chain, Caveat, Context, Identifier, InviteType, KeyRing, Limits, Persistence, RootKey, Subject,
     Token, TokenType, Verifier,
 };
 use serde_json::Value;

@@ -33,7 +33,7 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use caveat_token::cache::VerificationCache;
+use caveat_token::VerificationCache;
 use caveat_token::{
     Caveat, Context, Identifier, KeyRing, Persistence, RootKey, Subject, Token, TokenType, Verifier,
 };

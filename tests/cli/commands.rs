@@ -279,7 +279,8 @@ fn expired_token_is_rejected_naming_the_time_caveat() {
     assert_eq!(run.error_id(1), "tokenCaveatUnverified");
     assert_eq!(
         run.json()["error"]["details"],
-        json!({"index": 0, "caveat": {"type": "time", "validUntil": valid_until}})
+        json!({"index": 0, "caveat": {"type": "time", "validUntil": valid_until},
+               "reason": "expired", "validUntil": valid_until, "now": valid_until})
     );
     // Leeway extends it, and only by that much.
     verify(&t, &["--now", &now_flag(valid_until + 4), "--leeway", "5"]).ok();

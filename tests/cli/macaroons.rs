@@ -51,7 +51,7 @@ fn readme_example_in_every_macaroon_format() {
         assert_eq!(
             ok,
             json!({"ok": true, "format": format, "identifier": "keyid",
-                   "identifierHex": "6b65796964", "expires": null})
+                   "identifierHex": "6b65796964", "expires": null, "deferredCaveats": []})
         );
         // Without the exact predicate nothing satisfies it.
         let no = caveat(&["verify", &t, "--key", "this is the key", "--now", "0"]);

@@ -250,7 +250,8 @@ fn compat_authorization_none_is_refused_by_design() {
     ]);
     assert_eq!(
         rejected(&run, "tokenCaveatUnverified"),
-        json!({"index": 7, "caveat": {"type": "authorizationNone"}})
+        json!({"index": 7, "caveat": {"type": "authorizationNone"},
+               "reason": "notAllowedForTokenType", "tokenType": "access"})
     );
     // Each satisfied flag mattered: dropping one fails earlier, at its caveat.
     for (drop, index) in [
@@ -344,7 +345,8 @@ fn compat_tokens_attenuate_keeping_their_format() {
     let run = caveat(&["verify", &narrowed, "--key", secret, "--now", &late]);
     assert_eq!(
         rejected(&run, "tokenCaveatUnverified"),
-        json!({"index": 0, "caveat": {"type": "time", "validUntil": LATER}})
+        json!({"index": 0, "caveat": {"type": "time", "validUntil": LATER},
+               "reason": "expired", "validUntil": LATER, "now": LATER})
     );
     // The format cannot be changed: a usage error, before any caveat is added.
     let run = caveat(&["attenuate", token, "--caveat", &time, "--format", "native"]);
@@ -665,7 +667,8 @@ fn interface_caveat_through_the_cli() {
         let run = verify(&t, &["--interface", other]);
         assert_eq!(
             rejected(&run, "tokenCaveatUnverified"),
-            json!({"index": 0, "caveat": {"type": "interface", "interface": "rest"}})
+            json!({"index": 0, "caveat": {"type": "interface", "interface": "rest"},
+                   "reason": "interfaceMismatch", "interface": other})
         );
     }
     // No interface given: fails closed.
@@ -694,7 +697,8 @@ fn service_caveat_through_the_cli() {
         let run = verify(&t, &["--service", denied]);
         assert_eq!(
             rejected(&run, "tokenCaveatUnverified"),
-            json!({"index": 0, "caveat": caveat_json}),
+            json!({"index": 0, "caveat": caveat_json,
+                   "reason": "serviceNotListed", "service": denied}),
             "{denied}"
         );
     }
@@ -718,7 +722,8 @@ fn consumer_caveat_through_the_cli() {
         let run = verify(&t, &["--consumer", denied]);
         assert_eq!(
             rejected(&run, "tokenCaveatUnverified"),
-            json!({"index": 0, "caveat": caveat_json}),
+            json!({"index": 0, "caveat": caveat_json,
+                   "reason": "consumerNotListed", "consumer": denied}),
             "{denied}"
         );
     }
@@ -748,7 +753,7 @@ fn data_access_caveats_need_the_flag_and_are_reported() {
         let run = verify(&t, &[]);
         assert_eq!(
             rejected(&run, "tokenCaveatUnverified"),
-            json!({"index": 0, "caveat": c})
+            json!({"index": 0, "caveat": c, "reason": "dataAccessNotAllowed"})
         );
         // … accepted with it, and handed back for the caller to enforce.
         let got = verify(&t, &["--allow-data-access-caveats"]).ok();

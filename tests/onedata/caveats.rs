@@ -9,8 +9,8 @@ use std::sync::Arc;
 use caveat_token::caveat::{
     Filter, GeoCountryCaveat, Gri, Interface, Operation, Service, ServiceKind,
 };
-use caveat_token::geo::{GeoInfo, GeoTable, Region};
-use caveat_token::membership::GroupTable;
+use caveat_token::{GeoInfo, GeoTable, Region};
+use caveat_token::GroupTable;
 use caveat_token::{
     Caveat, Context, Error, Expect, Format, Identifier, InviteType, Limits, Persistence, RootKey,
     Subject, Token, TokenType, VerifiedToken, Verifier,
@@ -123,7 +123,7 @@ fn json_text_and_native_forms_agree_for_every_kind() {
             r#"{"type":"api","whitelist":["all/all/*.*.*:*","ozw/get/user.*.instance:private","opw/update/file.f1.*,*:*"]}"#,
             "api = all/all/*.*.*:*|ozw/get/user.*.instance:private|opw/update/file.f1.*,*:*",
         ),
-        (r#"{"type":"data.readonly"}"#, "data.readonly"),
+        (r#"{"type":"data.is_readonly()"}"#, "data.is_readonly()"),
         (
             r#"{"type":"data.path","whitelist":["L3NwYWNlMS9maWxlMS50eHQ=","L3NwYWNlMi9kaXIvZmlsZTIudHh0"]}"#,
             "data.path = L3NwYWNlMS9maWxlMS50eHQ=|L3NwYWNlMi9kaXIvZmlsZTIudHh0",
@@ -211,7 +211,7 @@ fn bad_values_name_the_key() {
             r#"{"type":"data.objectid","whitelist":["nothex"]}"#,
             "whitelist",
         ),
-        (r#"{"type":"data.readonly","extra":1}"#, "extra"),
+        (r#"{"type":"data.is_readonly()","extra":1}"#, "extra"),
         (r#"{"type":"authorizationNone","value":"none"}"#, "value"),
     ] {
         let err = Caveat::from_json_str(json).expect_err(json);
@@ -399,7 +399,7 @@ fn api_caveats_are_checked_per_operation() {
 #[test]
 fn data_access_caveats_need_the_verifiers_permission_and_are_exposed() {
     let caveats = [
-        cav("data.readonly"),
+        cav("data.is_readonly()"),
         cav("data.path = L3NwYWNlMS9kaXI=|L3NwYWNlMg=="),
         cav("data.path = L3NwYWNlMS9kaXIvc3Vi"),
         cav("data.objectid = 00AB|00CD"),
@@ -414,10 +414,10 @@ fn data_access_caveats_need_the_verifiers_permission_and_are_exposed() {
     let ok = check(&caveats, &allowing, &Context::at(NOW)).expect("allowed");
     let data = ok.data_access();
     assert!(data.is_restricted());
-    assert!(data.readonly);
+    assert!(data.is_readonly());
     assert!(!data.allows_write());
     assert_eq!(
-        data.paths[0].whitelist,
+        data.paths()[0].whitelist(),
         ["/space1/dir".to_owned(), "/space2".to_owned()]
     );
     // Both path caveats must allow a path.
@@ -506,7 +506,7 @@ fn each_token_type_allows_only_its_caveat_kinds() {
         ("interface = rest", true, true, false),
         ("service = ozw-onezone", true, false, false),
         ("api = all/all/*.*.*:*", true, false, false),
-        ("data.readonly", true, false, false),
+        ("data.is_readonly()", true, false, false),
         ("data.path = L3Mx", true, false, false),
         ("data.objectid = 00", true, false, false),
         ("inviteType = userJoinGroup", true, false, true),
@@ -559,28 +559,23 @@ fn every_caveat_must_hold_and_the_first_failure_is_named() {
 #[test]
 fn any_one_data_access_caveat_makes_access_restricted() {
     use caveat_token::caveat::{DataObjectIdCaveat, DataPathCaveat};
-    use caveat_token::verify::DataAccess;
+    use caveat_token::DataAccess;
     let path = DataPathCaveat::new(vec!["/space1/dir".to_owned()]).expect("path");
     let object = DataObjectIdCaveat::new(vec!["0000000000ABCDEF".to_owned()]).expect("object id");
     assert!(!DataAccess::default().is_restricted());
     assert!(DataAccess::default().allows_write());
+    let verifier = Verifier::new().with_data_access_caveats(true);
     let cases = [
-        DataAccess {
-            readonly: true,
-            ..DataAccess::default()
-        },
-        DataAccess {
-            paths: vec![path],
-            ..DataAccess::default()
-        },
-        DataAccess {
-            objectids: vec![object],
-            ..DataAccess::default()
-        },
+        cav("data.readonly"),
+        Caveat::DataPath(path),
+        Caveat::DataObjectId(object),
     ];
-    for access in cases {
+    for caveat in cases {
+        let access = check(&[caveat], &verifier, &Context::at(NOW))
+            .expect("verifies")
+            .data_access();
         assert!(access.is_restricted(), "{access:?}");
         // Only `data.readonly` forbids writes.
-        assert_eq!(access.allows_write(), !access.readonly, "{access:?}");
+        assert_eq!(access.allows_write(), !access.is_readonly(), "{access:?}");
     }
 }

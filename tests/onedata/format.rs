@@ -59,9 +59,9 @@ fn text_of(raw: &[u8]) -> String {
 
 /// A well-formed token's packets, signed with `key()`, for building malformed variants.
 fn packets(identifier: &str, caveats: &[&str]) -> Vec<Vec<u8>> {
-    let mut tag = caveat_token::chain::start(&key(), identifier.as_bytes());
+    let mut tag = caveat_token::hazmat::start(&key(), identifier.as_bytes());
     for c in caveats {
-        tag = caveat_token::chain::step(&tag, c.as_bytes());
+        tag = caveat_token::hazmat::step(&tag, c.as_bytes());
     }
     let mut out = vec![
         packet("location", b"zone.example.com"),

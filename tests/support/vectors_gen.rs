@@ -10,7 +10,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use caveat_token::chain;
+use caveat_token::hazmat as chain;
 use caveat_token::{
     Caveat, Identifier, InviteType, Limits, Persistence, RootKey, Subject, Token, TokenType,
 };

@@ -17,10 +17,7 @@ fn expired_token_is_caveat_unverified_naming_the_caveat() {
     let verifier = action_verifier();
     let key = key();
     for now in [NOW + 3600, NOW + 3601, u64::MAX] {
-        let ctx = Context {
-            now,
-            ..allowing_ctx()
-        };
+        let ctx = allowing_ctx().with_now(now);
         let err = verifier
             .verify(token.clone(), &key, &ctx)
             .expect_err("expired");
@@ -30,10 +27,7 @@ fn expired_token_is_caveat_unverified_naming_the_caveat() {
         .verify(
             token,
             &key,
-            &Context {
-                now: NOW + 3599,
-                ..allowing_ctx()
-            },
+            &allowing_ctx().with_now(NOW + 3599),
         )
         .expect("one second before");
 }
@@ -56,7 +50,7 @@ fn wrong_or_missing_ip_is_caveat_unverified() {
     ];
     for client in denied {
         let mut ctx = allowing_ctx();
-        ctx.ip = client.map(ip);
+        ctx = ctx.with_ip_opt(client.map(ip));
         let err = verifier
             .verify(token.clone(), &key, &ctx)
             .expect_err(&format!("{client:?}"));
@@ -82,7 +76,7 @@ fn wrong_or_missing_invite_type_is_caveat_unverified() {
     let verifier = action_verifier();
     let key = key();
     let mut missing = allowing_ctx();
-    missing.invite_type = None;
+    missing = missing.with_invite_type_opt(None);
     let err = verifier
         .verify(token.clone(), &key, &missing)
         .expect_err("missing");

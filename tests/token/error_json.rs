@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use caveat_token::error::{CaveatRef, ERROR_IDS};
+use caveat_token::{CaveatRef, ERROR_IDS};
 use caveat_token::{
     Caveat, Context, Error, Identifier, InviteType, Limits, RootKey, Subject, Token, TokenType,
     Verifier,
@@ -114,7 +114,9 @@ fn error_json_shape_for_every_id_the_core_produces() {
     // The remaining ids (for callers' policies and the Onedata layer) have the same shape.
     let constructed = [
         Error::TokenRevoked,
-        Error::TokenTimeCaveatRequired { max_ttl: 3600 },
+        Error::TokenTimeCaveatRequired {
+            max_ttl: Some(3600),
+        },
         Error::NotAnAccessToken {
             received: json!({"identityToken": {}}),
         },

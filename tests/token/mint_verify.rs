@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use caveat_token::caveat::TimeCaveat;
-use caveat_token::chain::{self};
+use caveat_token::hazmat as chain;
 use caveat_token::{
     Caveat, Context, Identifier, InviteType, KeyRing, Limits, Persistence, RootKey, Subject, Token,
     TokenType, Verifier,
@@ -54,7 +54,7 @@ fn mint_encode_decode_verify_round_trip() {
         // Every core kind the token type allows (identity tokens take no inviteType caveat).
         let kinds: Vec<Caveat> = all_kinds()
             .into_iter()
-            .filter(|c| caveat_token::verify::caveat_allowed(&id.token_type, c))
+            .filter(|c| caveat_token::caveat::caveat_allowed(&id.token_type, c))
             .collect();
         assert!(kinds.len() >= 3);
         let token = Token::mint(&key, id, &kinds).expect("mint");
@@ -233,7 +233,7 @@ fn expiry_is_the_minimum_over_time_caveats() {
         "tokenCaveatUnverified"
     );
     // The typed caveat agrees.
-    let t = TimeCaveat { valid_until: NOW };
+    let t = TimeCaveat::new(NOW);
     assert!(t.holds(NOW - 1, 0) && !t.holds(NOW, 0) && t.holds(NOW, 1));
 }
 

@@ -20,7 +20,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
-use caveat_token::cache::VerificationCache;
+use caveat_token::VerificationCache;
 use caveat_token::caveat::{
     ApiRule, AppCaveat, Consumer, Gri, Interface, InviteTypeCaveat, IpCaveat, Service,
 };

@@ -197,8 +197,8 @@ pub struct Request {
 impl Request {
     pub(crate) fn context(&self) -> Context {
         let mut ctx = Context::at(self.now);
-        ctx.ip = self.ip;
-        ctx.invite_type = self.invite_type;
+        ctx = ctx.with_ip_opt(self.ip);
+        ctx = ctx.with_invite_type_opt(self.invite_type);
         if let Some(a) = &self.action {
             ctx = ctx.with_attribute(APP_ACTION, a.clone());
         }
@@ -279,8 +279,8 @@ pub fn reference_clear(
         };
         if let Caveat::Time(t) = caveat {
             expires = Some(match expires {
-                Some(e) if e < t.valid_until => e,
-                _ => t.valid_until,
+                Some(e) if e < t.valid_until() => e,
+                _ => t.valid_until(),
             });
         }
         if class.is_some_and(|class| !reference_allowed(class, caveat)) {
@@ -289,16 +289,16 @@ pub fn reference_clear(
         let holds = match caveat {
             Caveat::Time(t) => {
                 // now < validUntil + leeway, where a sum past u64::MAX fails closed.
-                let end = u128::from(t.valid_until) + u128::from(req.leeway);
+                let end = u128::from(t.valid_until()) + u128::from(req.leeway);
                 end <= u128::from(u64::MAX) && u128::from(req.now) < end
             }
             Caveat::Ip(c) => match req.ip {
                 None => false,
-                Some(client) => c.whitelist.iter().any(|net| reference_ip_in(net, client)),
+                Some(client) => c.whitelist().iter().any(|net| reference_ip_in(net, client)),
             },
             Caveat::InviteType(c) => match req.invite_type {
                 None => false,
-                Some(t) => c.whitelist.contains(&t),
+                Some(t) => c.whitelist().contains(&t),
             },
             Caveat::App(a) => match a.name() {
                 APP_ACTION => req.action.as_deref() == Some(a.value()),

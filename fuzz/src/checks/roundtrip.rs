@@ -335,7 +335,7 @@ pub(crate) fn read_back(c: Caveat) -> Option<Caveat> {
         IpNet::V4(_) => false,
     };
     match &c {
-        Caveat::Ip(ip) if ip.whitelist.iter().any(mapped) => None,
+        Caveat::Ip(ip) if ip.whitelist().iter().any(mapped) => None,
         _ => Some(c),
     }
 }

@@ -155,10 +155,7 @@ pub fn verify_oracle(data: &[u8]) -> Option<Decision> {
     };
     let uncached = |c: &Context| decision_of(&verifier.verify_text(&cache_text, key_ring(), c));
     let cache = VerificationCache::new(verifier.clone(), 4);
-    let other_ctx = Context {
-        now: ctx.now.wrapping_add(3600),
-        ..ctx.clone()
-    };
+    let other_ctx = ctx.clone().with_now(ctx.now().wrapping_add(3600));
     for (c, what) in [(&ctx, "miss"), (&ctx, "hit"), (&other_ctx, "hit, later")] {
         let got = cache.verify_text(&cache_text, key_ring(), c);
         assert_eq!(

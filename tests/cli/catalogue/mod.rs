@@ -22,7 +22,7 @@ use std::path::Path;
 
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use caveat_token::chain;
+use caveat_token::hazmat as chain;
 use caveat_token::{Caveat, Context, InviteType, Limits, RootKey, Token, Verified, Verifier};
 use serde_json::{json, Value};
 
@@ -127,15 +127,11 @@ impl Settings {
 
     /// The library context these flags stand for.
     fn context(&self) -> Context {
-        Context {
-            now: self.now,
-            ip: self.ip,
-            invite_type: self
-                .invite_type
+        Context::at(self.now).with_ip_opt(self.ip).with_invite_type_opt(
+            self.invite_type
                 .as_deref()
                 .map(|t| InviteType::parse(t).expect("invite type")),
-            ..Context::default()
-        }
+        )
     }
 }
 

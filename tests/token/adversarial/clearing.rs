@@ -209,7 +209,7 @@ fn ip_outcome(whitelist: &[&str], client: Option<&str>) -> &'static str {
         Err(e) => return e.id(),
     };
     let mut ctx = Context::at(NOW);
-    ctx.ip = client.map(ip);
+    ctx = ctx.with_ip_opt(client.map(ip));
     match Verifier::new().verify(mint(&[c]), &key(), &ctx) {
         Ok(_) => "ok",
         Err(e) => e.id(),

@@ -14,7 +14,7 @@ mod structure;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use caveat_token::caveat::IpCaveat;
-use caveat_token::chain;
+use caveat_token::hazmat as chain;
 use caveat_token::{Caveat, Context, InviteType, Limits, Token, Verifier};
 use ciborium::Value;
 use serde_json::json;
