@@ -353,6 +353,12 @@ class Differential:
                       flip_signature(fmt, t), exact=both)
             e = ct.mint(fmt, "", KEY, "keyid", [PREDICATE])
             self.case(peer, fmt, "ct: empty location", True, e, exact=[PREDICATE])
+            if fmt == "v2j":
+                # An empty `l`, as caveat-token writes a V2 empty location field in V2J.
+                doc = json.loads(e)
+                doc = {"v": doc.pop("v"), "l": "", **doc}
+                self.case(peer, fmt, "ct: empty l field", True,
+                          json.dumps(doc, separators=(",", ":")), exact=[PREDICATE])
             # The peer attenuates caveat-token's token.
             a = peer.first(fmt, t, "user = alice")
             self.case(peer, fmt, "ct, attenuated by the peer", True, a,
