@@ -187,12 +187,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Token, Error> {
 
 /// The location of a decoded token (empty when it has none).
 pub(crate) fn location(raw: &[u8]) -> &[u8] {
-    // Invariant: a Token of this format exists only if its header parsed.
-    let mut fields = Fields { raw, pos: 1 };
-    match fields.field() {
-        Ok(Some((LOCATION, range))) => &raw[range],
-        _ => &[],
-    }
+    location_field(raw).unwrap_or_default()
 }
 
 fn write_varint(out: &mut Vec<u8>, mut n: u64) {
@@ -226,6 +221,7 @@ pub(crate) struct FieldCaveat<'a> {
 
 /// The location field of a decoded token's header, when present (possibly empty).
 pub(crate) fn location_field(raw: &[u8]) -> Option<&[u8]> {
+    // Invariant: a Token of this format exists only if its header parsed.
     let mut fields = Fields { raw, pos: 1 };
     match fields.field() {
         Ok(Some((LOCATION, range))) => Some(&raw[range]),
