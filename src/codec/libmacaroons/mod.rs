@@ -94,9 +94,9 @@ pub(crate) fn decode(format: Format, raw: Vec<u8>, limits: &Limits) -> Result<Sp
 pub(crate) fn encode_text(token: &Spans) -> String {
     match token.format {
         Format::MacaroonV2J => v2j::encode_text(
-            location(token),
+            v2::location_field(&token.raw),
             token.identifier_bytes(),
-            &parts(token),
+            &fields(token),
             &token.raw[token.tag.clone()],
         ),
         _ => URL_SAFE_NO_PAD.encode(&token.raw),
@@ -131,6 +131,25 @@ pub(crate) fn parts(token: &Spans) -> Vec<Parts<'_>> {
                 }
             }
             parts
+        })
+        .collect()
+}
+
+/// Every caveat as its V2 fields, in chain order: a location only where the token has one
+/// (possibly empty).
+fn fields(token: &Spans) -> Vec<v2::FieldCaveat<'_>> {
+    let mut spans = token.third_party.iter().peekable();
+    token
+        .caveats
+        .iter()
+        .enumerate()
+        .map(|(index, cid)| {
+            let span = spans.next_if(|s| s.index == index);
+            v2::FieldCaveat {
+                cid: &token.raw[cid.clone()],
+                vid: span.map(|s| &token.raw[s.vid.clone()]),
+                location: span.and_then(|s| s.location.clone()).map(|l| &token.raw[l]),
+            }
         })
         .collect()
 }
@@ -196,6 +215,17 @@ fn check_utf8(bytes: &[u8], reason: &'static str) -> Result<(), Error> {
         .map_err(|_| Error::bad(reason))
 }
 
+/// A third-party caveat's location: UTF-8, possibly empty, at most `max_caveat_bytes`.
+fn check_caveat_location(location: &[u8], limits: &Limits) -> Result<(), Error> {
+    if location.len() > limits.max_caveat_bytes {
+        return Err(Error::TokenTooLarge {
+            limit: "caveatSize",
+            max: limits.max_caveat_bytes,
+        });
+    }
+    check_utf8(location, "caveat location is not UTF-8")
+}
+
 /// One more caveat must fit `max_caveats`.
 fn check_caveat_count(count: usize, limits: &Limits) -> Result<(), Error> {
     if count >= limits.max_caveats {
@@ -207,7 +237,7 @@ fn check_caveat_count(count: usize, limits: &Limits) -> Result<(), Error> {
     Ok(())
 }
 
-/// A caveat id, verification id or caveat location: not empty, at most `max_caveat_bytes`.
+/// A caveat id or verification id: not empty, at most `max_caveat_bytes`.
 fn check_part(bytes: &[u8], limits: &Limits, empty: &'static str) -> Result<(), Error> {
     if bytes.is_empty() {
         return Err(Error::bad(empty));

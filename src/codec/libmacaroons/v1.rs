@@ -75,8 +75,9 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
                     let (Some(span), KEY_VID) = (spans.last_mut(), previous) else {
                         return Err(Error::bad("cl packet not right after a vid packet"));
                     };
-                    super::check_part(&raw[p.value.clone()], limits, "empty caveat location")?;
-                    super::check_utf8(&raw[p.value.clone()], "caveat location is not UTF-8")?;
+                    // An empty `cl` is an empty location: libmacaroons and go-macaroon write
+                    // one for a third-party caveat without a location.
+                    super::check_caveat_location(&raw[p.value.clone()], limits)?;
                     span.location = Some(p.value);
                 }
                 KEY_SIGNATURE => break p.value,
@@ -115,8 +116,9 @@ pub(crate) fn location(raw: &[u8]) -> &[u8] {
     }
 }
 
-/// Writes the packets as libmacaroons does: the location packet always (possibly empty), `vid`
-/// and `cl` only when not empty.
+/// Writes the packets as libmacaroons does: the location packet always (possibly empty), and
+/// for a third-party caveat both `vid` and `cl` (possibly empty: libmacaroons 0.3.0 reads a
+/// third-party caveat only when it has both).
 pub(crate) fn assemble(
     location: &[u8],
     identifier: &[u8],
@@ -152,11 +154,7 @@ pub(crate) fn assemble(
         ranges.push(cid.clone());
         if let Some(vid) = c.vid {
             let vid = write_packet(&mut raw, KEY_VID, vid, long_caveat)?;
-            let location = if c.location.is_empty() {
-                None
-            } else {
-                Some(write_packet(&mut raw, KEY_CL, c.location, long_caveat)?)
-            };
+            let location = Some(write_packet(&mut raw, KEY_CL, c.location, long_caveat)?);
             spans.push(ThirdPartySpan {
                 index,
                 cid,

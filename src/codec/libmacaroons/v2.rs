@@ -187,12 +187,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
 
 /// The location of a decoded token (empty when it has none).
 pub(crate) fn location(raw: &[u8]) -> &[u8] {
-    // Invariant: a Token of this format exists only if its header parsed.
-    let mut fields = Fields { raw, pos: 1 };
-    match fields.field() {
-        Ok(Some((LOCATION, range))) => &raw[range],
-        _ => &[],
-    }
+    location_field(raw).unwrap_or_default()
 }
 
 fn write_varint(out: &mut Vec<u8>, mut n: u64) {
@@ -212,6 +207,28 @@ fn write_field(out: &mut Vec<u8>, ty: u64, value: &[u8]) -> Range<usize> {
     start..out.len()
 }
 
+/// One caveat as its V2 fields. A location field may be present and empty (pymacaroons writes
+/// one), which is not the same bytes as no field: `None` is no field.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FieldCaveat<'a> {
+    /// The caveat id.
+    pub(crate) cid: &'a [u8],
+    /// The verification id of a third-party caveat.
+    pub(crate) vid: Option<&'a [u8]>,
+    /// The location field, when present.
+    pub(crate) location: Option<&'a [u8]>,
+}
+
+/// The location field of a decoded token's header, when present (possibly empty).
+pub(crate) fn location_field(raw: &[u8]) -> Option<&[u8]> {
+    // Invariant: a Token of this format exists only if its header parsed.
+    let mut fields = Fields { raw, pos: 1 };
+    match fields.field() {
+        Ok(Some((LOCATION, range))) => Some(&raw[range]),
+        _ => None,
+    }
+}
+
 /// Writes the binary form as libmacaroons does: empty locations are omitted.
 pub(crate) fn assemble(
     location: &[u8],
@@ -219,17 +236,47 @@ pub(crate) fn assemble(
     caveats: &[Parts<'_>],
     tag: &Tag,
 ) -> Spans {
+    let caveats: Vec<FieldCaveat<'_>> = caveats
+        .iter()
+        .map(|c| FieldCaveat {
+            cid: c.cid,
+            vid: c.vid,
+            location: (c.vid.is_some() && !c.location.is_empty()).then_some(c.location),
+        })
+        .collect();
+    write(
+        (!location.is_empty()).then_some(location),
+        identifier,
+        &caveats,
+        tag,
+    )
+}
+
+/// Writes exactly the given fields: a location field wherever one is given, even empty (the
+/// V2 binary of a V2J text that has an empty `l`). A caveat location without a vid is written
+/// too, and refused by [`decode`].
+pub(crate) fn write(
+    location: Option<&[u8]>,
+    identifier: &[u8],
+    caveats: &[FieldCaveat<'_>],
+    tag: &Tag,
+) -> Spans {
     let mut raw = Vec::with_capacity(
-        location.len()
+        location.map_or(0, <[u8]>::len)
             + identifier.len()
             + caveats
                 .iter()
-                .map(|c| c.cid.len() + c.vid.map_or(0, <[u8]>::len) + c.location.len() + 12)
+                .map(|c| {
+                    c.cid.len()
+                        + c.vid.map_or(0, <[u8]>::len)
+                        + c.location.map_or(0, <[u8]>::len)
+                        + 12
+                })
                 .sum::<usize>()
             + 48,
     );
     raw.push(VERSION);
-    if !location.is_empty() {
+    if let Some(location) = location {
         write_field(&mut raw, LOCATION, location);
     }
     let identifier = write_field(&mut raw, IDENTIFIER, identifier);
@@ -237,10 +284,7 @@ pub(crate) fn assemble(
     let mut ranges = Vec::with_capacity(caveats.len());
     let mut spans = Vec::new();
     for (index, c) in caveats.iter().enumerate() {
-        let location = match c.vid {
-            Some(_) if !c.location.is_empty() => Some(write_field(&mut raw, LOCATION, c.location)),
-            _ => None,
-        };
+        let location = c.location.map(|l| write_field(&mut raw, LOCATION, l));
         let cid = write_field(&mut raw, IDENTIFIER, c.cid);
         if let Some(vid) = c.vid {
             let vid = write_field(&mut raw, VID, vid);

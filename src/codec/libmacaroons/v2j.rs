@@ -9,8 +9,10 @@
 //! giving both is an error, as are unknown and repeated keys. `v` is optional (the number 2 or
 //! the string `"2"`); `c` may be left out when there are no caveats (pymacaroons does). A
 //! token read from V2J keeps the V2 binary form of its fields as its bytes: those are what the
-//! chain MACs. It is written as libmacaroons writes it, in that key order, with `x64` (base64url
-//! without padding) for values that are not UTF-8 and always for the signature.
+//! chain MACs. An empty `l` is kept as an empty location field, and a location field, even
+//! empty, is written as `l`, so that text and bytes map one to one. It is written as
+//! libmacaroons writes it, in that key order, with `x64` (base64url without padding) for values
+//! that are not UTF-8 and always for the signature.
 
 use std::fmt;
 
@@ -18,7 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::Parts;
+use super::v2::FieldCaveat;
 use crate::codec::{Format, Limits};
 use crate::error::Error;
 use crate::spans::Spans;
@@ -135,7 +137,7 @@ impl<'a> Object<'a> {
 struct JsonCaveat {
     cid: Vec<u8>,
     vid: Option<Vec<u8>>,
-    location: Vec<u8>,
+    location: Option<Vec<u8>>,
 }
 
 /// Decodes the JSON text. The caller has checked its size against the limits.
@@ -155,7 +157,8 @@ pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Spans, Error> {
     let identifier = top
         .data("i", "i64")?
         .ok_or(Error::bad("missing identifier field"))?;
-    let location = top.data("l", "l64")?.unwrap_or_default();
+    // Kept when present and empty, so that the V2 binary and this text map one to one.
+    let location = top.data("l", "l64")?;
     let signature = top
         .data("s", "s64")?
         .ok_or(Error::bad("missing signature field"))?;
@@ -188,24 +191,20 @@ pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Spans, Error> {
         if vid.as_ref().is_some_and(Vec::is_empty) {
             return Err(Error::bad("empty vid"));
         }
-        caveats.push(JsonCaveat {
-            cid,
-            vid,
-            location: location.unwrap_or_default(),
-        });
+        caveats.push(JsonCaveat { cid, vid, location });
     }
     let tag = crate::chain::Tag::from_slice(&signature)
         .ok_or(Error::bad("signature must be 32 bytes"))?;
-    let parts: Vec<Parts<'_>> = caveats
+    let fields: Vec<FieldCaveat<'_>> = caveats
         .iter()
-        .map(|c| Parts {
+        .map(|c| FieldCaveat {
             cid: &c.cid,
             vid: c.vid.as_deref(),
-            location: &c.location,
+            location: c.location.as_deref(),
         })
         .collect();
-    // The V2 binary of the same fields, checked by the V2 decoder (limits included).
-    let binary = super::v2::assemble(&location, &identifier, &parts, &tag);
+    // The V2 binary of exactly these fields, checked by the V2 decoder (limits included).
+    let binary = super::v2::write(location.as_deref(), &identifier, &fields, &tag);
     let mut token = super::v2::decode(binary.raw, limits)?;
     token.format = Format::MacaroonV2J;
     Ok(token)
@@ -233,16 +232,18 @@ fn field64(out: &mut String, key: &str, value: &[u8]) {
     out.push('"');
 }
 
-/// The JSON text of a token's fields.
+/// The JSON text of a token's V2 fields: an `l` wherever the binary has a location field (so
+/// an empty one too, as `"l":""`).
 pub(crate) fn encode_text(
-    location: &[u8],
+    location: Option<&[u8]>,
     identifier: &[u8],
-    caveats: &[Parts<'_>],
+    caveats: &[FieldCaveat<'_>],
     tag: &[u8],
 ) -> String {
-    let mut out = String::with_capacity(64 + 2 * (identifier.len() + location.len()));
+    let mut out =
+        String::with_capacity(64 + 2 * (identifier.len() + location.map_or(0, <[u8]>::len)));
     out.push_str("{\"v\":2");
-    if !location.is_empty() {
+    if let Some(location) = location {
         out.push(',');
         field(&mut out, "l", location);
     }
@@ -255,11 +256,11 @@ pub(crate) fn encode_text(
         }
         out.push('{');
         field(&mut out, "i", c.cid);
+        if let Some(location) = c.location {
+            out.push(',');
+            field(&mut out, "l", location);
+        }
         if let Some(vid) = c.vid {
-            if !c.location.is_empty() {
-                out.push(',');
-                field(&mut out, "l", c.location);
-            }
             out.push(',');
             field(&mut out, "v", vid);
         }
