@@ -364,7 +364,7 @@ mod tests {
             resolve(&p, "10.0.0.1", &h),
             Err("more forwarded hops than allowed")
         );
-        let long = vec!["10.0.0.2"; 8].join(",");
+        let long = ["10.0.0.2"; 8].join(",");
         let h = [("x-forwarded-for", long.as_str())];
         assert_eq!(
             resolve(&p, "10.0.0.1", &h),

@@ -152,7 +152,7 @@ async fn unusable_forwarding_headers_from_a_trusted_proxy_fail_closed() {
         "badForwardedHeader"
     );
     // More hops than allowed.
-    let long = format!("X-Forwarded-For: {}", vec!["127.0.0.9"; 40].join(","));
+    let long = format!("X-Forwarded-For: {}", ["127.0.0.9"; 40].join(","));
     assert_eq!(fetch(addr, "/client", &[long]).await.status, 400);
     // The same malformed header from an untrusted peer is simply ignored.
     let direct = serve(app(&[])).await;
