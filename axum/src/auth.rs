@@ -201,7 +201,7 @@ impl Authenticator {
     pub fn builder(keys: impl KeySource + Send + Sync + 'static) -> AuthenticatorBuilder {
         AuthenticatorBuilder {
             auth: Self {
-                checker: Arc::new(Checker::Plain(Verifier::new())),
+                checker: Arc::new(Checker::default()),
                 keys: Arc::new(keys),
                 clock: Arc::new(SystemClock),
                 proxies: Arc::new(Proxies::default()),
@@ -216,7 +216,9 @@ impl Authenticator {
     /// The same authenticator with another context hook, for one route or group of routes:
     /// `route("/x", get(h).route_layer(auth.with_context(..).layer()))`. The hook gets the
     /// request head and the context built so far (time, client address) and returns it with
-    /// what the route expects, e.g. `ctx.expecting(Expect::Access)`.
+    /// what the route expects, e.g. `ctx.expecting(Expect::Access)`. Under an outer layer the
+    /// route's layer verifies again with its own context and its outcome is the one the
+    /// extractors see (the usage hook then hears of the request twice).
     #[must_use]
     pub fn with_context<F>(&self, hook: F) -> Self
     where

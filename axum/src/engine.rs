@@ -1,7 +1,7 @@
 //! Every call this crate makes into `caveat-token` is in this module, so that a change of the
 //! core API is adapted here and nowhere else.
 //!
-//! Used from the core: [`Context::at`] and its `with_*` builders, [`Verifier::verify_text`],
+//! Used from the core: [`Verifier::new`], [`Context::at`] and its `with_*` builders, [`Verifier::verify_text`],
 //! [`VerificationCache::verify_text`], [`VerifiedToken::identifier`], [`Error::id`],
 //! [`Error::to_json`], and constructing [`Error::BadToken`].
 
@@ -25,6 +25,13 @@ pub(crate) enum Checker {
     Plain(Verifier),
     /// Known tokens skip decoding and the chain; caveats are cleared on every request.
     Cached(VerificationCache),
+}
+
+impl Default for Checker {
+    /// `Verifier::new()`.
+    fn default() -> Self {
+        Self::Plain(Verifier::new())
+    }
 }
 
 impl Checker {
@@ -118,5 +125,33 @@ impl Refusal {
         Self::from_error(&Error::BadToken {
             reason: "token header is not visible ASCII",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_caveat_denial_reason_is_kept_and_the_whole_error_is_logged() {
+        let bad = Refusal::from_error(&Error::BadToken {
+            reason: "trailing bytes",
+        });
+        assert_eq!(bad.id, "badToken");
+        assert_eq!(bad.reason, None, "a decoding reason is not a caveat's");
+        assert_eq!(bad.full["details"]["reason"], "trailing bytes");
+        assert_eq!(bad.full["id"], "badToken");
+
+        let denied = Refusal::from_error(&Error::TokenCaveatUnverified {
+            index: 3,
+            caveat: serde_json::json!({"type": "time", "validUntil": 1}),
+        });
+        assert_eq!(denied.id, "tokenCaveatUnverified");
+        assert_eq!(denied.full["details"]["index"], 3);
+        // Today's library gives no reason for a denial; one it gives is passed on.
+        assert_eq!(denied.reason, None);
+
+        let unreadable = Refusal::unreadable_header();
+        assert_eq!(unreadable.id, "badToken");
     }
 }
