@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 cargo build -q -p caveat-token-axum --example protected
 out=$(mktemp)
 CAVEAT_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f \
-    target/debug/examples/protected --listen 127.0.0.1:0 --trust-proxy 10.0.0.0/8 >"$out" &
+    "${CARGO_TARGET_DIR:-target}/debug/examples/protected" --listen 127.0.0.1:0 --trust-proxy 10.0.0.0/8 >"$out" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; rm -f "$out"' EXIT
 for _ in $(seq 100); do
