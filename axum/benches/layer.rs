@@ -10,7 +10,7 @@ use axum::extract::ConnectInfo;
 use axum::http::Request;
 use axum::routing::get;
 use axum::Router;
-use caveat_token::cache::VerificationCache;
+use caveat_token::VerificationCache;
 use caveat_token::Verifier;
 use caveat_token::{Caveat, Context, Identifier, Persistence, RootKey, Subject, Token, TokenType};
 use caveat_token_axum::{Authenticator, FixedClock, Verified};

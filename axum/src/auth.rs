@@ -9,7 +9,7 @@ use std::task::{Context as TaskContext, Poll};
 use axum::extract::connect_info::{ConnectInfo, MockConnectInfo};
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use caveat_token::cache::VerificationCache;
+use caveat_token::VerificationCache;
 use caveat_token::{Context, KeySource, Verifier};
 use futures_util::future::{Either, MapOk, Ready, TryFutureExt};
 use http::request::Parts;

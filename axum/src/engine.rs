@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use caveat_token::cache::{CachedToken, VerificationCache};
+use caveat_token::{CachedToken, VerificationCache};
 use caveat_token::{Context, Error, KeySource, VerifiedToken, Verifier};
 use serde_json::{Map, Value};
 
@@ -145,11 +145,16 @@ mod tests {
         let denied = Refusal::from_error(&Error::TokenCaveatUnverified {
             index: 3,
             caveat: serde_json::json!({"type": "time", "validUntil": 1}),
+            reason: caveat_token::Denial::Expired {
+                valid_until: 1,
+                now: 5,
+            },
         });
         assert_eq!(denied.id, "tokenCaveatUnverified");
         assert_eq!(denied.full["details"]["index"], 3);
-        // Today's library gives no reason for a denial; one it gives is passed on.
-        assert_eq!(denied.reason, None);
+        // The denial's reason word is passed on; its facts stay in the logged object.
+        assert_eq!(denied.reason.as_deref(), Some("expired"));
+        assert_eq!(denied.full["details"]["now"], 5);
 
         let unreadable = Refusal::unreadable_header();
         assert_eq!(unreadable.id, "badToken");

@@ -30,7 +30,7 @@ pub fn identifier(token_id: &'static str) -> Identifier<'static> {
         token_id: Cow::Borrowed(token_id),
         subject: Subject::User(Cow::Borrowed("alice")),
         token_type: TokenType::Access { session: None },
-        persistence: Persistence::Temporary { generation: 1 },
+        persistence: Persistence::Named,
     }
 }
 
