@@ -15,8 +15,8 @@ use std::net::IpAddr;
 
 use caveat_token::VerificationCache;
 use caveat_token::{
-    hazmat as chain, Caveat, Context, Identifier, InviteType, KeyRing, Limits, Persistence, RootKey, Subject,
-    Token, TokenType, Verifier,
+    hazmat as chain, Caveat, Context, Identifier, InviteType, KeyRing, Limits, Persistence,
+    RootKey, Subject, Token, TokenType, Verifier,
 };
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 

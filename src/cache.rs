@@ -17,34 +17,6 @@
 //! split in shards each behind its own [`RwLock`] (hits only take a read lock), and safe to share
 //! between threads. Only tokens that verified and cleared are inserted, so an attacker cannot
 //! fill it with forgeries; the hash that places a text in the cache is keyed at random per cache.
-//!
-//! ```
-//! use caveat_token::cache::VerificationCache;
-//! use caveat_token::{Caveat, Context, Identifier, Persistence, RootKey, Subject, Token, TokenType, Verifier};
-//!
-//! # fn main() -> Result<(), caveat_token::Error> {
-//! let key = RootKey::from_bytes(b"a root key of 32 bytes, or more!")?;
-//! let id = Identifier {
-//!     location: "auth.example.com".into(),
-//!     key_id: None,
-//!     token_id: "tok-1".into(),
-//!     subject: Subject::User("alice".into()),
-//!     token_type: TokenType::Access { session: None },
-//!     persistence: Persistence::Named,
-//! };
-//! let text = Token::mint(&key, &id, &[Caveat::time(2_000)])?.to_text();
-//!
-//! let cache = VerificationCache::new(Verifier::new(), 10_000);
-//! let first = cache.verify_text(&text, &key, &Context::at(1_000))?; // decodes, runs the chain
-//! let again = cache.verify_text(&text, &key, &Context::at(1_500))?; // clears the caveats only
-//! assert_eq!(again.expires(), Some(2_000));
-//! // The caveats are still checked against each request: after expiry, it is refused.
-//! let err = cache.verify_text(&text, &key, &Context::at(2_000)).unwrap_err();
-//! assert_eq!(err.id(), "tokenCaveatUnverified");
-//! # drop(first);
-//! # Ok(())
-//! # }
-//! ```
 
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
@@ -77,6 +49,34 @@ const HASHED_SUFFIX: usize = 32;
 /// A bounded, thread-safe cache in front of a [`Verifier`]: it skips decoding and the chain for
 /// a text it verified before under the same key, and clears the caveats on every call, so it
 /// never changes a decision, only its cost.
+///
+///  ```
+///  use caveat_token::VerificationCache;
+///  use caveat_token::{Caveat, Context, Identifier, Persistence, RootKey, Subject, Token, TokenType, Verifier};
+///
+///  # fn main() -> Result<(), caveat_token::Error> {
+///  let key = RootKey::from_bytes(b"a root key of 32 bytes, or more!")?;
+///  let id = Identifier {
+///      location: "auth.example.com".into(),
+///      key_id: None,
+///      token_id: "tok-1".into(),
+///      subject: Subject::User("alice".into()),
+///      token_type: TokenType::Access { session: None },
+///      persistence: Persistence::Named,
+///  };
+///  let text = Token::mint(&key, &id, &[Caveat::time(2_000)])?.to_text();
+///
+///  let cache = VerificationCache::new(Verifier::new(), 10_000);
+///  let first = cache.verify_text(&text, &key, &Context::at(1_000))?; // decodes, runs the chain
+///  let again = cache.verify_text(&text, &key, &Context::at(1_500))?; // clears the caveats only
+///  assert_eq!(again.expires(), Some(2_000));
+///  // The caveats are still checked against each request: after expiry, it is refused.
+///  let err = cache.verify_text(&text, &key, &Context::at(2_000)).unwrap_err();
+///  assert_eq!(err.id(), "tokenCaveatUnverified");
+///  # drop(first);
+///  # Ok(())
+///  # }
+///  ```
 pub struct VerificationCache {
     verifier: Verifier,
     shards: Box<[RwLock<Shard>]>,

@@ -83,12 +83,14 @@ impl Token {
         identifier: &Identifier<'_>,
         caveats: &[Caveat],
     ) -> Result<Self, Error> {
+        // Every error of the identifier, the format and the caveats first, then the rule.
+        let token = Self::mint_unchecked(format, key, identifier, caveats)?;
         if matches!(identifier.persistence, Persistence::Temporary { .. })
             && !caveats.iter().any(|c| matches!(c, Caveat::Time(_)))
         {
             return Err(Error::TokenTimeCaveatRequired { max_ttl: None });
         }
-        Self::mint_unchecked(format, key, identifier, caveats)
+        Ok(token)
     }
 
     /// [`Token::mint_as`] without the temporary-token rule (see [`crate::hazmat`]).

@@ -397,7 +397,10 @@ fn third_party_vectors() {
             let before = chain::Tag::from_slice(&hex::decode(s(&v["tags"][index])).expect("hex"))
                 .expect("tag");
             let vid = hex::decode(s(&tp["vid"])).expect("hex");
-            assert_eq!(s(&tp["nonce"]), hex::encode(&vid[..caveat_token::NONCE_LEN]));
+            assert_eq!(
+                s(&tp["nonce"]),
+                hex::encode(&vid[..caveat_token::NONCE_LEN])
+            );
             let after = third_party::third_party_step(
                 &before,
                 &vid,

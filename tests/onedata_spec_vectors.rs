@@ -9,13 +9,13 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use caveat_token::caveat::{Interface, Service};
-use caveat_token::{GeoInfo, GeoTable, Region};
 use caveat_token::GroupTable;
-use caveat_token::{FixedGeneration, NamedStatus, RevocationSource};
 use caveat_token::{
     Caveat, Context, Error, Expect, Format, Identifier, InviteType, IssuancePolicy, Limits,
     Persistence, RootKey, Subject, Token, TokenType, Verifier,
 };
+use caveat_token::{FixedGeneration, NamedStatus, RevocationSource};
+use caveat_token::{GeoInfo, GeoTable, Region};
 use serde_json::{json, Map, Value};
 
 const PATH: &str = concat!(

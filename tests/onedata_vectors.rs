@@ -6,11 +6,11 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use caveat_token::caveat::{Interface, Service};
-use caveat_token::{GeoInfo, GeoTable, Region};
 use caveat_token::{
     Caveat, Context, Expect, Format, InviteType, Limits, Persistence, RootKey, Subject, Token,
     TokenType, Verifier,
 };
+use caveat_token::{GeoInfo, GeoTable, Region};
 use serde_json::Value;
 
 struct Vector {

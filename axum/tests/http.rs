@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use axum::routing::get;
 use axum::{Json, Router};
-use caveat_token::VerificationCache;
 use caveat_token::RevokedList;
+use caveat_token::VerificationCache;
 use caveat_token::{Expect, Persistence, Verifier};
 use caveat_token_axum::{Authenticator, ClientIp, FixedClock, UsageEvent, Verified};
 use common::{fetch, key, serve, token, token_for, valid_for, NOW};

@@ -285,7 +285,8 @@ fn compat_authorization_none_is_refused_by_design() {
     let t = mint_with("an-1", "access", &[r#"{"type":"authorizationNone"}"#]);
     assert_eq!(
         rejected(&verify(&t, &[]), "tokenCaveatUnverified"),
-        json!({"index": 0, "caveat": {"type": "authorizationNone"}})
+        json!({"index": 0, "caveat": {"type": "authorizationNone"},
+               "reason": "notAllowedForTokenType", "tokenType": "access"})
     );
 }
 
@@ -775,7 +776,7 @@ fn data_access_caveats_need_the_flag_and_are_reported() {
     let run = verify(&t, &[]);
     assert_eq!(
         rejected(&run, "tokenCaveatUnverified"),
-        json!({"index": 2, "caveat": readonly})
+        json!({"index": 2, "caveat": readonly, "reason": "dataAccessNotAllowed"})
     );
     let got = verify(&t, &["--allow-data-access-caveats"]).ok();
     assert_eq!(

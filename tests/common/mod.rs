@@ -30,7 +30,8 @@ pub fn other_key() -> RootKey {
     RootKey::from_bytes(b"some other root key").expect("fixed key")
 }
 
-/// A temporary access token identifier for `usr-alice`, no key id.
+/// A named access token identifier for `usr-alice`, no key id (a temporary one must carry a
+/// time caveat: see `temporary_identifier`).
 pub fn identifier() -> Identifier<'static> {
     Identifier {
         location: Cow::Borrowed("auth.example.com"),
@@ -38,7 +39,15 @@ pub fn identifier() -> Identifier<'static> {
         token_id: Cow::Borrowed("tok-0001"),
         subject: Subject::User(Cow::Borrowed("alice")),
         token_type: TokenType::Access { session: None },
+        persistence: Persistence::Named,
+    }
+}
+
+/// `identifier()` as a temporary token of generation 1.
+pub fn temporary_identifier() -> Identifier<'static> {
+    Identifier {
         persistence: Persistence::Temporary { generation: 1 },
+        ..identifier()
     }
 }
 

@@ -3,13 +3,13 @@
 //! unbound or invalid discharge, a cycle, excessive depth, a verification id that does not
 //! open, too many discharges), each with its own error id naming the caveat or discharge.
 
-use caveat_token::{hazmat as chain, Tag};
 use caveat_token::hazmat as third_party;
-use caveat_token::{MAX_DISCHARGES, MAX_DISCHARGE_DEPTH};
+use caveat_token::{hazmat as chain, Tag};
 use caveat_token::{
     Caveat, Context, Error, Format, Identifier, InviteType, Limits, Persistence, RootKey, Subject,
     Token, TokenType, Verifier,
 };
+use caveat_token::{MAX_DISCHARGES, MAX_DISCHARGE_DEPTH};
 use serde_json::json;
 
 const NOW: u64 = 1_700_000_000;

@@ -9,12 +9,12 @@ use std::sync::Arc;
 use caveat_token::caveat::{
     Filter, GeoCountryCaveat, Gri, Interface, Operation, Service, ServiceKind,
 };
-use caveat_token::{GeoInfo, GeoTable, Region};
 use caveat_token::GroupTable;
 use caveat_token::{
     Caveat, Context, Error, Expect, Format, Identifier, InviteType, Limits, Persistence, RootKey,
     Subject, Token, TokenType, VerifiedToken, Verifier,
 };
+use caveat_token::{GeoInfo, GeoTable, Region};
 
 fn key() -> RootKey {
     RootKey::from_bytes(b"caveat tests").expect("key")
@@ -123,7 +123,7 @@ fn json_text_and_native_forms_agree_for_every_kind() {
             r#"{"type":"api","whitelist":["all/all/*.*.*:*","ozw/get/user.*.instance:private","opw/update/file.f1.*,*:*"]}"#,
             "api = all/all/*.*.*:*|ozw/get/user.*.instance:private|opw/update/file.f1.*,*:*",
         ),
-        (r#"{"type":"data.is_readonly()"}"#, "data.is_readonly()"),
+        (r#"{"type":"data.readonly"}"#, "data.readonly"),
         (
             r#"{"type":"data.path","whitelist":["L3NwYWNlMS9maWxlMS50eHQ=","L3NwYWNlMi9kaXIvZmlsZTIudHh0"]}"#,
             "data.path = L3NwYWNlMS9maWxlMS50eHQ=|L3NwYWNlMi9kaXIvZmlsZTIudHh0",
@@ -211,7 +211,7 @@ fn bad_values_name_the_key() {
             r#"{"type":"data.objectid","whitelist":["nothex"]}"#,
             "whitelist",
         ),
-        (r#"{"type":"data.is_readonly()","extra":1}"#, "extra"),
+        (r#"{"type":"data.readonly","extra":1}"#, "extra"),
         (r#"{"type":"authorizationNone","value":"none"}"#, "value"),
     ] {
         let err = Caveat::from_json_str(json).expect_err(json);
@@ -399,7 +399,7 @@ fn api_caveats_are_checked_per_operation() {
 #[test]
 fn data_access_caveats_need_the_verifiers_permission_and_are_exposed() {
     let caveats = [
-        cav("data.is_readonly()"),
+        cav("data.readonly"),
         cav("data.path = L3NwYWNlMS9kaXI=|L3NwYWNlMg=="),
         cav("data.path = L3NwYWNlMS9kaXIvc3Vi"),
         cav("data.objectid = 00AB|00CD"),
@@ -506,7 +506,7 @@ fn each_token_type_allows_only_its_caveat_kinds() {
         ("interface = rest", true, true, false),
         ("service = ozw-onezone", true, false, false),
         ("api = all/all/*.*.*:*", true, false, false),
-        ("data.is_readonly()", true, false, false),
+        ("data.readonly", true, false, false),
         ("data.path = L3Mx", true, false, false),
         ("data.objectid = 00", true, false, false),
         ("inviteType = userJoinGroup", true, false, true),

@@ -6,17 +6,17 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use caveat_token::caveat::{Gri, Interface, Operation, Service, ServiceKind};
-use caveat_token::{GeoInfo, GeoTable, Region};
-use caveat_token::DEFAULT_MAX_TTL;
 use caveat_token::GroupTable;
-use caveat_token::{
-    FixedGeneration, GenerationSource, Generations, NamedStatus, NamedTokens, RevocationSource,
-    RevokedList,
-};
+use caveat_token::DEFAULT_MAX_TTL;
 use caveat_token::{
     Caveat, Context, Error, Exchange, Expect, Format, Identifier, InviteType, IssuancePolicy,
     Limits, Persistence, RootKey, Subject, Token, TokenType, VerifiedToken, Verifier,
 };
+use caveat_token::{
+    FixedGeneration, GenerationSource, Generations, NamedStatus, NamedTokens, RevocationSource,
+    RevokedList,
+};
+use caveat_token::{GeoInfo, GeoTable, Region};
 use proptest::prelude::*;
 
 const NOW: u64 = 1_700_000_000;
@@ -635,7 +635,7 @@ fn caveat_text() -> impl Strategy<Value = String> {
             "all/all/space.s1.*:*|opw/all/file.*.*:*",
         ])
         .prop_map(|a| format!("api = {a}")),
-        Just("data.is_readonly()".to_owned()),
+        Just("data.readonly".to_owned()),
         prop::sample::select(vec!["L3Mx", "L3MxL2Rpcg==", "L3My"])
             .prop_map(|p| format!("data.path = {p}")),
         Just("inviteType = userJoinSpace".to_owned()),

@@ -1,8 +1,8 @@
 //! Project Wycheproof's HMAC-SHA256 vectors through the MAC primitive the chain is built on
 //! (`chain::hmac_sha256`), and the chain's functions checked against that primitive.
 
-use caveat_token::{hazmat as chain, Tag};
 use caveat_token::RootKey;
+use caveat_token::{hazmat as chain, Tag};
 use proptest::prelude::*;
 use wycheproof::mac::{TestName, TestSet};
 use wycheproof::TestResult;

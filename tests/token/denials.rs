@@ -24,11 +24,7 @@ fn expired_token_is_caveat_unverified_naming_the_caveat() {
         assert_unverified(&err, 0, &cavs[0]);
     }
     verifier
-        .verify(
-            token,
-            &key,
-            &allowing_ctx().with_now(NOW + 3599),
-        )
+        .verify(token, &key, &allowing_ctx().with_now(NOW + 3599))
         .expect("one second before");
 }
 

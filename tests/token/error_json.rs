@@ -3,11 +3,11 @@
 
 use std::borrow::Cow;
 
-use caveat_token::{CaveatRef, ERROR_IDS};
 use caveat_token::{
     Caveat, Context, Error, Identifier, InviteType, Limits, RootKey, Subject, Token, TokenType,
     Verifier,
 };
+use caveat_token::{CaveatRef, ERROR_IDS};
 use serde_json::{json, Value};
 
 use crate::common::*;
@@ -189,7 +189,8 @@ fn error_json_shape_for_every_id_the_core_produces() {
         unverified.to_json(),
         json!({"error": {
             "id": "tokenCaveatUnverified",
-            "details": {"index": 0, "caveat": {"type": "time", "validUntil": NOW + 10}},
+            "details": {"index": 0, "caveat": {"type": "time", "validUntil": NOW + 10},
+                        "reason": "expired", "validUntil": NOW + 10, "now": NOW + 10},
             "description": unverified.to_string(),
         }})
     );

@@ -125,8 +125,8 @@ pub(crate) fn check_decoded(t: &Token) {
                 .untrusted_identifier()
                 .expect("a decoded token's identifier parses");
             // Minting with the parsed identifier writes the canonical encoding: the same bytes.
-            let reminted =
-                Token::mint_as(format, key_a(), &id, &[]).expect("a decoded identifier is valid");
+            let reminted = caveat_token::hazmat::mint_unchecked(format, key_a(), &id, &[])
+                .expect("a decoded identifier is valid");
             assert_eq!(
                 reminted.identifier_bytes(),
                 t.identifier_bytes(),

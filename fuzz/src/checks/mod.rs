@@ -20,10 +20,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
 
 use arbitrary::{Arbitrary, Unstructured};
-use caveat_token::VerificationCache;
 use caveat_token::caveat::{
     ApiRule, AppCaveat, Consumer, Gri, Interface, InviteTypeCaveat, IpCaveat, Service,
 };
+use caveat_token::VerificationCache;
 use caveat_token::{
     Caveat, Context, Error, Format, Identifier, InviteType, KeyRing, KeySource, Limits,
     Persistence, RootKey, Subject, Token, TokenType, Verified, VerifiedToken, Verifier,

@@ -171,6 +171,17 @@ pub enum Decision {
     Other(&'static str),
 }
 
+/// The rule that follows clearing (SPEC.md §6.4): a temporary token whose caveats all held but
+/// which carries no time caveat of its own is denied.
+pub fn reference_temporary_rule(decision: Decision, persistence: Option<Persistence>) -> Decision {
+    match (decision, persistence) {
+        (Decision::Allow { expires: None }, Some(Persistence::Temporary { .. })) => {
+            Decision::Other("tokenTimeCaveatRequired")
+        }
+        (decision, _) => decision,
+    }
+}
+
 pub(crate) fn decision_of(result: &Result<VerifiedToken, Error>) -> Decision {
     match result {
         Ok(v) => Decision::Allow {

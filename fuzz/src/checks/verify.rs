@@ -87,7 +87,10 @@ pub fn verify_oracle(data: &[u8]) -> Option<Decision> {
         (Some(id), Some(class))
     };
     let key_id = id.as_ref().and_then(|id| id.key_id.as_deref());
-    let cleared = reference_clear(&caveats, &req, class);
+    let cleared = reference_temporary_rule(
+        reference_clear(&caveats, &req, class),
+        id.as_ref().map(|id| id.persistence),
+    );
     let ring_chains = ring_secret(key_id).is_some_and(|s| chains_under(&token, s));
     let a_chains = chains_under(&token, KEY_A);
     let typed = |chains: bool| -> Expected {

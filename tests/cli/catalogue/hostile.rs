@@ -238,10 +238,14 @@ pub(super) fn maced(identifier: &[u8], caveats: &[Vec<u8>]) -> Vec<u8> {
 /// A valid token whose binary length is 1 mod 3 (so its base64 has spare bits and would be
 /// padded) and whose text has both `-` and `_` (so the standard alphabet differs).
 fn awkward_token() -> Token {
-    (0..10_000u64)
+    // Up to two extra caveats change the length, so every length modulo 3 is reached.
+    (0..30_000u64)
         .map(|i| {
-            base()
-                .attenuate(&Caveat::time(NOW + 7200 + i))
+            let mut t = base();
+            for _ in 0..i / 10_000 {
+                t = t.attenuate(&Caveat::time(NOW + 3600)).expect("attenuate");
+            }
+            t.attenuate(&Caveat::time(NOW + 7200 + i % 10_000))
                 .expect("attenuate")
         })
         .find(|t| {

@@ -127,11 +127,13 @@ impl Settings {
 
     /// The library context these flags stand for.
     fn context(&self) -> Context {
-        Context::at(self.now).with_ip_opt(self.ip).with_invite_type_opt(
-            self.invite_type
-                .as_deref()
-                .map(|t| InviteType::parse(t).expect("invite type")),
-        )
+        Context::at(self.now)
+            .with_ip_opt(self.ip)
+            .with_invite_type_opt(
+                self.invite_type
+                    .as_deref()
+                    .map(|t| InviteType::parse(t).expect("invite type")),
+            )
     }
 }
 
