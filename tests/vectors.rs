@@ -5,7 +5,7 @@
 //!    the chain's intermediate tags, the decoded bytes, the caveat forms, and the verification
 //!    outcome in the vector's context.
 
-#[path = "support/vectors_gen.rs"]
+#[path = "support/vectors_gen/mod.rs"]
 mod vectors_gen;
 
 use std::collections::BTreeSet;
