@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use caveat_token::error::ERROR_IDS;
 use caveat_token::{
-    chain, Caveat, Context, Identifier, InviteType, KeyRing, Limits, Persistence, RootKey, Subject,
+    chain, Caveat, Context, Expect, Identifier, InviteType, KeyRing, Limits, Persistence, RootKey, Subject,
     Token, TokenType, Verifier,
 };
 use serde_json::Value;
@@ -335,6 +335,9 @@ fn context(c: &Value) -> Result<Context, String> {
     if let Some(t) = c["inviteType"].as_str() {
         ctx = ctx.with_invite_type(InviteType::from_name(t).ok_or(format!("invite type {t}"))?);
     }
+    if let Some(e) = c["expect"].as_str() {
+        ctx = ctx.expecting(Expect::parse(e).map_err(|e| e.to_string())?);
+    }
     for (name, value) in c["attributes"].as_object().ok_or("attributes")? {
         ctx = ctx.with_attribute(name.clone(), value.as_str().ok_or("attribute value")?);
     }
@@ -392,10 +395,15 @@ fn carrier() -> Result<Token, String> {
 
 fn check_form(f: &Value) -> Result<(), String> {
     let input = &f["input"];
-    let result = match (input["json"].is_null(), input["text"].as_str()) {
-        (false, None) => Caveat::from_json(&input["json"]),
-        (true, Some(text)) => Caveat::from_text(text),
-        _ => return Err("input must hold exactly one of json, text".to_owned()),
+    let result = match (
+        input["json"].is_null(),
+        input["text"].as_str(),
+        input["json_text"].as_str(),
+    ) {
+        (false, None, None) => Caveat::from_json(&input["json"]),
+        (true, Some(text), None) => Caveat::from_text(text),
+        (true, None, Some(text)) => Caveat::from_json_str(text),
+        _ => return Err("input must hold exactly one of json, text, json_text".to_owned()),
     };
     let expected = &f["expected"];
     match (result, expected["error"].as_str()) {

@@ -219,12 +219,121 @@ pub(super) fn caveat_forms() -> Result<Value, String> {
             "not a known caveat text form",
         ),
     ];
+    let forms = [forms, more_forms()?].concat();
     Ok(json!({
         "schema": "caveat-token/caveat-forms/1",
         "description": "Creating caveats from their JSON form (input.json) or text form \
-                        (input.text): the canonical JSON, text and native bytes, or the \
+                        (input.text) or JSON text (input.json_text, for what a parsed JSON value cannot \
+                        show: number spellings, repeated keys): the canonical JSON, text and native bytes, or the \
                         badValueCaveat error naming the wrong key.",
         "regenerate": "cargo run --example generate_vectors",
         "forms": forms,
     }))
+}
+
+/// Forms for the rules of SPEC.md §1.2, §5.1, §5.3, §5.5 and §5.6 that the list above leaves out.
+fn more_forms() -> Result<Vec<Value>, String> {
+    let j = |v: Value| json!({ "json": v });
+    let jt = |s: &str| json!({ "json_text": s });
+    let tx = |s: &str| json!({ "text": s });
+    let integer = "not a non-negative integer";
+    Ok(vec![
+        form_err(
+            "time_float_integral",
+            jt(r#"{"type":"time","validUntil":1.0}"#),
+            "validUntil",
+            integer,
+        ),
+        form_err(
+            "time_exponent",
+            jt(r#"{"type":"time","validUntil":1e3}"#),
+            "validUntil",
+            integer,
+        ),
+        form_err(
+            "time_negative_zero",
+            jt(r#"{"type":"time","validUntil":-0}"#),
+            "validUntil",
+            integer,
+        ),
+        form_err(
+            "time_boolean",
+            j(json!({"type": "time", "validUntil": true})),
+            "validUntil",
+            integer,
+        ),
+        form_ok(
+            "time_largest",
+            jt(r#"{"type":"time","validUntil":18446744073709551615}"#),
+            &time(u64::MAX),
+        )?,
+        form_err(
+            "time_too_large",
+            jt(r#"{"type":"time","validUntil":18446744073709551616}"#),
+            "validUntil",
+            integer,
+        ),
+        form_err(
+            "repeated_key",
+            jt(r#"{"type":"time","validUntil":5,"validUntil":7}"#),
+            "validUntil",
+            "duplicate key",
+        ),
+        form_err(
+            "repeated_key_before_bad_value",
+            jt(r#"{"type":"ip","whitelist":["::ffff:1.2.3.4"],"whitelist":["1.2.3.4"]}"#),
+            "whitelist",
+            "duplicate key",
+        ),
+        form_err(
+            "own_key_before_unknown_key",
+            j(json!({"zzz": 1, "type": "ip", "whitelist": 5})),
+            "whitelist",
+            "not an array",
+        ),
+        form_err(
+            "first_own_key_in_kind_order",
+            j(json!({"type": "app", "value": "a\nb", "name": "X"})),
+            "name",
+            "must be 3 to 64 bytes",
+        ),
+        form_err(
+            "app_value_too_long",
+            j(app("example.com/action", &"v".repeat(256))),
+            "value",
+            "longer than 255 bytes",
+        ),
+        form_ok(
+            "app_name_every_character_class",
+            j(app("a-b_c.9/e-f", "")),
+            &app("a-b_c.9/e-f", ""),
+        )?,
+        form_err(
+            "ip_v6_dotted_tail_leading_zero",
+            j(ip(&["::ffff:010.0.0.1/128"])),
+            "whitelist",
+            "not an IP address",
+        ),
+        form_err(
+            "ip_mapped_address_short_prefix",
+            j(ip(&["::ffff:0:0/95"])),
+            "whitelist",
+            "IPv4-mapped IPv6 address: write the IPv4 address",
+        ),
+        form_ok(
+            "ip_network_overlapping_mapped_range",
+            j(ip(&["::fffe:0:0/95"])),
+            &ip(&["::fffe:0:0/95"]),
+        )?,
+        form_ok(
+            "ip_v4_compatible",
+            j(ip(&["::1.2.3.4"])),
+            &ip(&["::102:304/128"]),
+        )?,
+        form_ok(
+            "text_onedata_kind",
+            tx("interface = rest"),
+            &json!({"type": "interface", "interface": "rest"}),
+        )?,
+    ])
 }

@@ -98,6 +98,41 @@ pub(super) fn clearing() -> Result<Vec<Vector>, String> {
                 t("re\nad"),
             ])),
         ),
+        (
+            "caveat_ip_mapped_entry",
+            "The IPv6 entry ::ffff:10.0.0.0/104, whose address is IPv4-mapped (never created, never \
+             decoded: SPEC.md §5.3).",
+            encode(&Item::A(vec![
+                Item::U(1),
+                Item::A(vec![Item::B(
+                    [&[0u8; 10][..], &[0xff, 0xff, 10, 0, 0, 0, 104]].concat(),
+                )]),
+            ])),
+        ),
+        (
+            "caveat_ip_too_many_entries",
+            "An ip caveat with 33 entries (at most 32); the error shows the first 64 bytes, then \
+             U+2026.",
+            encode(&Item::A(vec![
+                Item::U(1),
+                Item::A((0..33u8).map(|i| Item::B(vec![10, 0, i, 0, 24])).collect()),
+            ])),
+        ),
+        (
+            "caveat_app_value_too_long",
+            "An application caveat whose value is 256 bytes (at most 255).",
+            encode(&Item::A(vec![
+                Item::U(3),
+                t("example.com/action"),
+                t(&"v".repeat(256)),
+            ])),
+        ),
+        (
+            "caveat_unknown_long_excerpt",
+            "An unknown caveat of 100 bytes (kind 99, then a 95-byte text): the error shows the \
+             hex of its first 64 bytes, then U+2026.",
+            encode(&Item::A(vec![Item::U(99), t(&"x".repeat(95))])),
+        ),
     ];
     let mut out = Vec::new();
     for (name, description, bytes) in unknown_raw {
@@ -217,7 +252,52 @@ pub(super) fn clearing() -> Result<Vec<Vector>, String> {
         &invite_identifier(InviteType::UserJoinCluster, "cluster-0007", ""),
         vec![Cav::typed(&ujc)?],
     )?;
+    let identity_chain = Chain::mint(
+        &main,
+        &Identifier {
+            token_id: "tok-0399".into(),
+            token_type: TokenType::Identity,
+            ..base_identifier()
+        },
+        vec![Cav::typed(&ujc)?],
+    )?;
     out.extend([
+        Vector::new(
+            "kind_not_allowed_for_identity",
+            "An identity token may not carry an inviteType caveat (SPEC.md §10.3): refused even \
+             though the request's invite type is listed.",
+            identity_chain,
+            unverified(0, &ujc),
+        )?
+        .invite_type("userJoinCluster"),
+        Vector::new(
+            "invite_type_context_before_expectation",
+            "The context names groupJoinCluster and the expectation invite:userJoinCluster: the \
+             context's invite type is the one checked (SPEC.md §5.4).",
+            invite_chain.clone(),
+            unverified(0, &ujc),
+        )?
+        .invite_type("groupJoinCluster")
+        .expect("invite:userJoinCluster"),
+        Vector::new(
+            "invite_type_expectation_without_type",
+            "The expectation is invite (any type) and the context names no invite type: fails \
+             closed.",
+            invite_chain.clone(),
+            unverified(0, &ujc),
+        )?
+        .expect("invite"),
+        Vector::new(
+            "expect_identity_got_invite",
+            "The request expects an identity token (SPEC.md §6.4 step 5, before any caveat).",
+            invite_chain.clone(),
+            error(
+                "notAnIdentityToken",
+                json!({"received": {"inviteToken": {
+                    "inviteType": "userJoinCluster", "clusterId": "cluster-0007"}}}),
+            ),
+        )?
+        .expect("identity"),
         Vector::new(
             "invite_type_wrong",
             "The request asks for groupJoinCluster; the caveat lists userJoinCluster.",

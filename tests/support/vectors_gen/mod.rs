@@ -441,6 +441,7 @@ struct Vector {
     now: u64,
     ip: Option<String>,
     invite_type: Option<String>,
+    expect: Option<String>,
     attributes: Vec<(String, String)>,
     expected: Value,
 }
@@ -463,6 +464,7 @@ impl Vector {
             now: NOW,
             ip: None,
             invite_type: None,
+            expect: None,
             attributes: Vec::new(),
             expected,
         })
@@ -481,6 +483,12 @@ impl Vector {
 
     fn invite_type(mut self, t: &str) -> Self {
         self.invite_type = Some(t.to_owned());
+        self
+    }
+
+    /// The token type the request expects (`access`, `identity`, `invite`, `invite:T`).
+    fn expect(mut self, expect: &str) -> Self {
+        self.expect = Some(expect.to_owned());
         self
     }
 
@@ -561,6 +569,7 @@ impl Vector {
                 "now": self.now,
                 "ip": self.ip,
                 "inviteType": self.invite_type,
+                "expect": self.expect,
                 "attributes": attributes,
             },
             "expected": self.expected,
@@ -605,10 +614,17 @@ fn unverified(index: usize, caveat: &Value) -> Value {
     )
 }
 
+/// SPEC.md §6.4 step 6.1: the lowercase hex of at most the first 64 bytes, then U+2026 when
+/// bytes were left out.
 fn unknown_bytes(index: usize, bytes: &[u8]) -> Value {
+    let caveat = if bytes.len() > 64 {
+        format!("{}\u{2026}", hex::encode(&bytes[..64]))
+    } else {
+        hex::encode(bytes)
+    };
     error(
         "tokenCaveatUnknown",
-        json!({"index": index, "caveat": hex::encode(bytes)}),
+        json!({"index": index, "caveat": caveat}),
     )
 }
 

@@ -240,6 +240,18 @@ pub(super) fn valid() -> Result<Vec<Vector>, String> {
         )?
         .invite_type("userJoinCluster"),
         Vector::new(
+            "valid_invite_type_from_expectation",
+            "The context names no invite type; the expectation invite:userJoinCluster supplies it \
+             (SPEC.md §5.4).",
+            Chain::mint(
+                &main,
+                &invite_identifier(InviteType::UserJoinCluster, "cluster-0007", ""),
+                vec![Cav::typed(&invite(&["userJoinCluster"]))?],
+            )?,
+            ok(None, "usr-bob"),
+        )?
+        .expect("invite:userJoinCluster"),
+        Vector::new(
             "valid_all_caveat_kinds",
             "time, ip (v4 network, v6 network, bare v4 address) and a registered application \
              caveat, all holding.",
