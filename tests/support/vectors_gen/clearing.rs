@@ -314,4 +314,3 @@ pub(super) fn clearing() -> Result<Vec<Vector>, String> {
     ]);
     Ok(out)
 }
-

@@ -2,10 +2,10 @@
 
 use super::*;
 
-
 pub(super) const BASE64_ERROR: &str = "invalid base64url (unpadded, URL-safe alphabet)";
 pub(super) const ID_RULES: &str = "identifier field breaks the charset or length rules";
-pub(super) const URL_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+pub(super) const URL_ALPHABET: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// A raw identifier vector: the base identifier with one field replaced, correctly MACed.
 pub(super) fn raw_id_vector(
@@ -476,4 +476,3 @@ pub(super) fn encoding() -> Result<Vec<Vector>, String> {
     ]);
     Ok(out)
 }
-

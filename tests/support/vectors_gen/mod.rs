@@ -17,15 +17,15 @@ use caveat_token::{
 use serde_json::{json, Map, Value};
 
 mod caveats;
-mod tampering;
 mod clearing;
 mod encoding;
+mod tampering;
 mod valid;
 
 use caveats::*;
-use tampering::*;
 use clearing::*;
 use encoding::*;
+use tampering::*;
 use valid::*;
 
 /// Directory of the vector files, relative to the crate root.
@@ -631,4 +631,3 @@ fn unknown_bytes(index: usize, bytes: &[u8]) -> Value {
 fn too_large(limit: &str, max: usize) -> Value {
     error("tokenTooLarge", json!({"limit": limit, "max": max}))
 }
-

@@ -234,4 +234,3 @@ pub(super) fn chain_vectors() -> Result<Vec<Vector>, String> {
     );
     Ok(out)
 }
-

@@ -439,4 +439,3 @@ pub(super) fn valid() -> Result<Vec<Vector>, String> {
     )?);
     Ok(out)
 }
-
