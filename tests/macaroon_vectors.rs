@@ -249,6 +249,9 @@ fn vector(
         "discharges": discharges,
         "exact": exact,
         "now": now,
+        // What the third-party services know: each cid's caveat key (a verifier written from
+        // SPEC.md without NaCl secretbox can check the discharges' chains with these).
+        "caveat_keys": {"cid-a": "caveat key a", "cid-b": "caveat key b"},
         "expected": expected,
     })
 }
