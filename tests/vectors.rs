@@ -125,6 +125,8 @@ fn every_vector_holds_through_the_public_api() {
                     }
                 }
             }
+            // The coverage manifest (read by spec/reference/verify_vectors.py) holds no vectors.
+            Some("caveat-token/vector-coverage/1") => {}
             other => panic!("{file}: unknown schema {other:?}"),
         }
     }

@@ -229,6 +229,18 @@ pub(super) fn clearing() -> Result<Vec<Vector>, String> {
         )?
         .attribute("example.com/action", "read"),
         Vector::new(
+            "app_unregistered_compact_json",
+            "The unknown app caveat's JSON as compact text: keys type, name, value; no \
+             whitespace; a quote and a backslash escaped; a non-ASCII character written as \
+             itself (SPEC.md §6.4).",
+            one(vec![Cav::typed(&app("example.com/note", "caf\u{e9} \"q\" \\"))?])?,
+            error(
+                "tokenCaveatUnknown",
+                json!({"index": 0,
+                       "caveat": "{\"type\":\"app\",\"name\":\"example.com/note\",\"value\":\"caf\u{e9} \\\"q\\\" \\\\\"}"}),
+            ),
+        )?,
+        Vector::new(
             "app_predicate_denies",
             "The registered predicate is false (the request's attribute is write).",
             one(vec![Cav::typed(&action)?])?,

@@ -194,6 +194,15 @@ pub(super) fn encoding() -> Result<Vec<Vector>, String> {
             enc(raw_truncated),
         )?,
         base_vector(
+            "encoding_declared_over_limit_and_truncated",
+            "The identifier's head declares 600 bytes (over max_identifier_bytes = 512) and fewer \
+             follow: truncation is checked first (SPEC.md §4.5 steps 8 and 10), so badToken.",
+            bad_token("truncated"),
+            "identifier head replaced by 59 02 58 (600 bytes), nothing else changed",
+            enc(&[&[0x84, 0x01, 0x59, 0x02, 0x58][..], &raw[4..]].concat()),
+        )?
+        .limits(MIN_LIMITS),
+        base_vector(
             "encoding_tag_31_bytes",
             "A tag byte string of 31 bytes.",
             bad_token("tag must be 32 bytes"),
