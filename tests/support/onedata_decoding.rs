@@ -99,16 +99,67 @@ pub fn generate() -> Value {
         .map(|_| [b"example.com/x = ".as_slice(), &[b'v'; 984]].concat()) // 1000 bytes each
         .collect();
     let big_refs: Vec<&[u8]> = big_cids.iter().map(Vec::as_slice).collect();
+    // Caveats whose base64 is 0000… (bytes d3 4d 34 repeated, aligned to a base64 group; each
+    // packet is 1008 bytes, a multiple of 3, so every caveat has the same alignment), so
+    // that the escaped text is about twice as long as the base64.
+    let (escaped_heavy, heavy_text) = (0..3)
+        .map(|r| {
+            let cid: Vec<u8> = (0..999)
+                .map(|i| [0xd3u8, 0x4d, 0x34][(i + r) % 3])
+                .collect();
+            let cids: Vec<&[u8]> = vec![cid.as_slice(); 12];
+            let b = binary(LOCATION, IDENTIFIER, &cids, b"");
+            // SPEC.md §10.2: an unknown text that is not UTF-8, each maximal invalid subsequence
+            // replaced by U+FFFD.
+            (b, String::from_utf8_lossy(&cid).into_owned())
+        })
+        .max_by_key(|(b, _)| text_of(b).len())
+        .expect("three candidates");
+    assert!(text_of(&escaped_heavy).len() > 21_853 && escaped_heavy.len() <= 16_384);
+
     // 2 * 4 * ceil(16384 / 3) = 43696 characters is the longest text read (SPEC.md §10.1.1).
     let text_bound = 2 * 4 * 16384usize.div_ceil(3);
-    let vectors =
-        vec![
-        from_binary("valid", "A well-formed token with no caveat: verifies.", &good, json!("ok")),
+    let vectors = vec![
+        from_binary(
+            "valid",
+            "A well-formed token with no caveat: verifies.",
+            &good,
+            json!("ok"),
+        ),
         from_binary(
             "empty_cid",
             "An empty cid packet decodes (SPEC.md §10.1.2); its empty text is no known caveat.",
             &binary(LOCATION, IDENTIFIER, &[b""], b""),
             json!({"error": {"id": "tokenCaveatUnknown", "details": {"index": 0, "caveat": ""}}}),
+        ),
+        from_binary(
+            "cid_not_utf8",
+            "A cid that is not UTF-8 (a\\xe2\\x82b\\xffc): unknown, reported with each maximal \
+             invalid subsequence replaced by U+FFFD (SPEC.md §10.2).",
+            &binary(LOCATION, IDENTIFIER, &[b"a\xe2\x82b\xffc"], b""),
+            json!({"error": {"id": "tokenCaveatUnknown",
+                             "details": {"index": 0, "caveat": "a\u{fffd}b\u{fffd}c"}}}),
+        ),
+        from_binary(
+            "unknown_caveat_text_in_full",
+            "An unknown caveat text of 200 bytes is reported whole, not cut (SPEC.md §10.2).",
+            &binary(
+                LOCATION,
+                IDENTIFIER,
+                &[&[b"foo = ".as_slice(), &[b'x'; 194]].concat()],
+                b"",
+            ),
+            json!({"error": {"id": "tokenCaveatUnknown",
+                             "details": {"index": 0, "caveat": format!("foo = {}", "x".repeat(194))}}}),
+        ),
+        from_binary(
+            "native_bound_not_applied",
+            "A token of 12 caveats of 999 bytes whose text is over the native text bound (21853) \
+             and within Onedata's, its base64 being mostly 0 (escaped 00): the text is read, and \
+             its first caveat (not UTF-8) is unknown (SPEC.md §4.7).",
+            &escaped_heavy,
+            json!({"error": {"id": "tokenCaveatUnknown",
+                             "details": {"index": 0, "caveat": heavy_text}}}),
         ),
         from_binary(
             "truncated_packet_length",
@@ -119,7 +170,13 @@ pub fn generate() -> Value {
         from_binary(
             "uppercase_packet_length",
             "The identifier packet's length written 002A.",
-            &[loc.clone(), b"002Aidentifier ".to_vec(), vec![b'a'; 26], b"\n".to_vec()].concat(),
+            &[
+                loc.clone(),
+                b"002Aidentifier ".to_vec(),
+                vec![b'a'; 26],
+                b"\n".to_vec(),
+            ]
+            .concat(),
             bad("packet length must be 4 lowercase hex digits"),
         ),
         from_binary(
@@ -137,7 +194,13 @@ pub fn generate() -> Value {
         from_binary(
             "packet_without_newline",
             "The identifier packet ends with x instead of a newline.",
-            &[loc.clone(), id[..id.len() - 1].to_vec(), b"x".to_vec(), sig.clone()].concat(),
+            &[
+                loc.clone(),
+                id[..id.len() - 1].to_vec(),
+                b"x".to_vec(),
+                sig.clone(),
+            ]
+            .concat(),
             bad("packet does not end with a newline"),
         ),
         from_binary(
