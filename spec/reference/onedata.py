@@ -41,10 +41,12 @@ def escape(b64):
 
 
 def packets(binary, limits):
-    """SPEC.md §10.1.2: (location, identifier, cids, signature)."""
+    """SPEC.md §10.1.2, one packet at a time: (location, identifier, cids, signature)."""
     if len(binary) > limits["max_token_bytes"]:
         raise too_large("size", limits["max_token_bytes"])
-    pos, found = 0, []
+    pos, n = 0, 0
+    location = identifier = signature = None
+    cids = []
     while pos < len(binary):
         if len(binary) - pos < 4:
             raise bad("truncated packet length")
@@ -62,16 +64,12 @@ def packets(binary, limits):
         key, space, value = body[:-1].partition(b" ")
         if not space:
             raise bad("packet has no key")
-        found.append((key, value))
         pos += length
-    location = identifier = signature = None
-    cids = []
-    for n, (key, value) in enumerate(found):
         if signature is not None:
             raise bad("data after the signature packet")
-        if n == 0 and key != b"location":
+        if n == 0 and key not in (b"location", b"identifier"):
             raise bad("missing location packet")
-        if n == 1 and key != b"identifier":
+        if n == 1 and key not in (b"location", b"identifier"):
             raise bad("missing identifier packet")
         if key == b"location":
             if n != 0:
@@ -95,6 +93,7 @@ def packets(binary, limits):
             signature = value
         else:
             raise bad("unknown packet key")
+        n += 1
     if identifier is None:
         raise bad("missing identifier packet")
     if signature is None:

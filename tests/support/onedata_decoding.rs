@@ -302,6 +302,32 @@ pub fn generate() -> Value {
             too_large("caveatSize", 1024),
         ),
         from_binary(
+            "limit_before_a_later_bad_packet",
+            "257 cid packets, then a packet of length 5: packets are read in order, so the \
+             caveat limit is exceeded first (SPEC.md §10.1.2).",
+            &[
+                loc.clone(),
+                id.clone(),
+                many.iter().flat_map(|c| packet(b"cid", c)).collect(),
+                b"0005\n".to_vec(),
+            ]
+            .concat(),
+            too_large("caveats", 256),
+        ),
+        from_binary(
+            "bad_packet_before_a_later_limit",
+            "An unknown packet, then a cid of 1025 bytes: the unknown packet comes first.",
+            &[
+                loc.clone(),
+                id.clone(),
+                packet(b"foo", b"x"),
+                packet(b"cid", &long_cid),
+                sig.clone(),
+            ]
+            .concat(),
+            bad("unknown packet key"),
+        ),
+        from_binary(
             "too_many_caveats",
             "257 cid packets (maxCaveats 256).",
             &binary(LOCATION, IDENTIFIER, &many, b""),
