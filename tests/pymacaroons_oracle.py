@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""pymacaroons as a live oracle for caveat-token's libmacaroons formats (issue 6).
+"""pymacaroons as a live oracle for caveat-token's libmacaroons formats.
 
 Usage: pymacaroons_oracle.py PATH_TO_CAVEAT_BINARY
        pymacaroons_oracle.py --write-vectors spec/vectors/macaroons/pymacaroons.json
