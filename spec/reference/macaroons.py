@@ -323,7 +323,7 @@ def predicate(index, cid, fields, exact, ctx, verifier):
     except Failure:
         caveat = None
     if caveat is not None and caveats.to_text(caveat) == text and caveat["type"] != "app":
-        holder = fields if fields else {"class": "access"}
+        holder = fields if fields else {"class": None}
         native.clear(index, caveat, holder, ctx, verifier)
         return caveat
     raise Failure("tokenCaveatUnknown", {"index": index, "caveat": text})

@@ -151,7 +151,9 @@ def clear(index, caveat, ident, ctx, verifier, raw_text=None):
     if kind == "app" and caveat["name"] not in verifier.get("predicates", []):
         compact = json.dumps(caveat, separators=(",", ":"), ensure_ascii=False)
         raise Failure("tokenCaveatUnknown", {"index": index, "caveat": compact})
-    if kind not in caveats.ALLOWED[ident["class"]] or not caveats.holds(caveat, ctx, verifier):
+    # A libmacaroons-format token has no type (class None): every kind is allowed (§11.5).
+    allowed = ident["class"] is None or kind in caveats.ALLOWED[ident["class"]]
+    if not allowed or not caveats.holds(caveat, ctx, verifier):
         raise Failure("tokenCaveatUnverified", {"index": index, "caveat": caveat})
 
 
