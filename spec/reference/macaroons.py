@@ -316,13 +316,15 @@ def predicate(index, cid, fields, exact, ctx, verifier):
         text = cid.decode("utf-8")
     except UnicodeDecodeError:
         raise Failure("tokenCaveatUnknown", {"index": index, "caveat": excerpt(cid)})
-    if text in exact:
-        return None
     try:
         caveat = caveats.from_text(text)
     except Failure:
         caveat = None
-    if caveat is not None and caveats.to_text(caveat) == text and caveat["type"] != "app":
+    canonical = caveat is not None and caveats.to_text(caveat) == text
+    if text in exact:
+        # Exactly satisfied; a canonical time caveat still counts for the expiry (§11.5 step 2).
+        return caveat if canonical and caveat["type"] == "time" else None
+    if canonical and caveat["type"] != "app":
         holder = fields if fields else {"class": None}
         native.clear(index, caveat, holder, ctx, verifier)
         return caveat
