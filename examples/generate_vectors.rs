@@ -4,7 +4,7 @@
 //! `tests/vectors.rs` fails when the committed files differ from what this writes. Files in
 //! `spec/vectors/` that this generator does not write are left alone.
 
-#[path = "../tests/support/vectors_gen.rs"]
+#[path = "../tests/support/vectors_gen/mod.rs"]
 mod vectors_gen;
 
 use std::path::Path;

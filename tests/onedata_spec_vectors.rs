@@ -1,8 +1,13 @@
 //! spec/vectors/onedata/seed.json: vectors for every caveat kind (JSON, text, native), every
 //! token type in the Onedata format, every revocation outcome, every expectation error and the
-//! issuance policy. The file is generated here (`UPDATE_VECTORS=1 cargo test --test
-//! onedata_spec_vectors`) and checked two ways: regenerating it gives the same file, and
+//! issuance policy; and spec/vectors/onedata/decoding.json (tests/support/onedata_decoding.rs):
+//! one vector per decoding rule of the format. The files are generated here (`UPDATE_VECTORS=1
+//! cargo test --test onedata_spec_vectors`) with every expected outcome written by hand (never
+//! taken from the verifier), and checked two ways: regenerating gives the same file, and
 //! interpreting it (as a re-implementation would) gives the recorded outcomes.
+
+#[path = "support/onedata_decoding.rs"]
+mod onedata_decoding;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -141,6 +146,15 @@ fn caveat_cases() -> Vec<(&'static str, Value, Value, Value)> {
     ]
 }
 
+/// `tokenCaveatUnverified` naming caveat `index` by its JSON form (SPEC.md §6.4 step 6.3).
+fn unverified(index: usize, caveat: &Value) -> Value {
+    json!({"error": {"id": "tokenCaveatUnverified", "details": {"index": index, "caveat": caveat}}})
+}
+
+fn failure(id: &str, details: Value) -> Value {
+    json!({"error": {"id": id, "details": details}})
+}
+
 fn identifier(
     token_id: &'static str,
     token_type: TokenType<'static>,
@@ -208,12 +222,16 @@ fn generate() -> Value {
                 &format!("caveat {name} holds"),
                 &token,
                 merge(&base_ctx, &holds),
+                json!("ok"),
             ));
         }
+        // The failing context of each case makes its only caveat fail (an api caveat fails at
+        // the operation check, which names it the same way).
         tokens.push(run(
             &format!("caveat {name} does not hold"),
             &token,
             merge(&base_ctx, &fails),
+            unverified(0, &json_form),
         ));
     }
     // Every token type.
@@ -255,6 +273,7 @@ fn generate() -> Value {
             &format!("type {name}"),
             &token,
             json!({"now": NOW, "expect": expect}),
+            json!("ok"),
         ));
     }
     // Expectation mismatches.
@@ -284,32 +303,107 @@ fn generate() -> Value {
         &[],
     )
     .expect("mint");
+    let access_json = json!({"accessToken": {}});
+    let ujs_json = json!({"inviteToken": {"inviteType": "userJoinSpace", "spaceId": "s1"}});
     tokens.push(run(
         "expect identity, got access",
         &access,
         json!({"now": NOW, "expect": "identity"}),
+        failure("notAnIdentityToken", json!({"received": access_json})),
     ));
     tokens.push(run(
         "expect invite, got access",
         &access,
         json!({"now": NOW, "expect": "invite"}),
+        failure(
+            "notAnInviteToken",
+            json!({"expectedInviteType": null, "received": access_json}),
+        ),
     ));
     tokens.push(run(
         "expect access, got invite",
         &ujs,
         json!({"now": NOW, "expect": "access"}),
+        failure("notAnAccessToken", json!({"received": ujs_json})),
     ));
     tokens.push(run(
         "expect another invite type",
         &ujs,
         json!({"now": NOW, "expect": "invite:groupJoinSpace"}),
+        failure(
+            "notAnInviteToken",
+            json!({"expectedInviteType": "groupJoinSpace", "received": ujs_json}),
+        ),
+    ));
+    // Rules that no other vector exercises: the kinds a token type allows, and the invite type
+    // a request asks for taken from its invite:T expectation.
+    let identity_invite_type = Token::mint_as(
+        Format::Onedata,
+        &key(),
+        &identifier("t4", TokenType::Identity, Persistence::Named),
+        &[
+            Caveat::from_json(&json!({"type":"inviteType","whitelist":["userJoinSpace"]}))
+                .expect("caveat"),
+        ],
+    )
+    .expect("mint");
+    tokens.push(run(
+        "identity token with an inviteType caveat",
+        &identity_invite_type,
+        json!({"now": NOW, "inviteType": "userJoinSpace"}),
+        unverified(
+            0,
+            &json!({"type":"inviteType","whitelist":["userJoinSpace"]}),
+        ),
+    ));
+    let identity_service = Token::mint_as(
+        Format::Onedata,
+        &key(),
+        &identifier("t4", TokenType::Identity, Persistence::Named),
+        &[Caveat::from_json(&json!({"type":"service","whitelist":["opw-*"]})).expect("caveat")],
+    )
+    .expect("mint");
+    tokens.push(run(
+        "identity token with a service caveat",
+        &identity_service,
+        json!({"now": NOW, "service": "opw-p1"}),
+        unverified(0, &json!({"type":"service","whitelist":["opw-*"]})),
+    ));
+    let invite_api = ujs
+        .attenuate(
+            &Caveat::from_json(&json!({"type":"api","whitelist":["all/all/*.*.*:*"]}))
+                .expect("caveat"),
+        )
+        .expect("attenuate");
+    tokens.push(run(
+        "invite token with an api caveat",
+        &invite_api,
+        json!({"now": NOW}),
+        unverified(0, &json!({"type":"api","whitelist":["all/all/*.*.*:*"]})),
+    ));
+    let ujs_invite_type = ujs
+        .attenuate(
+            &Caveat::from_json(&json!({"type":"inviteType","whitelist":["userJoinSpace"]}))
+                .expect("caveat"),
+        )
+        .expect("attenuate");
+    tokens.push(run(
+        "invite type from the invite:T expectation",
+        &ujs_invite_type,
+        json!({"now": NOW, "expect": "invite:userJoinSpace"}),
+        json!("ok"),
     ));
     // Revocation outcomes.
-    for status in ["active", "revoked", "unknown"] {
+    for (status, expected) in [
+        ("active", json!("ok")),
+        ("revoked", failure("tokenRevoked", json!({}))),
+        ("unknown", failure("tokenInvalid", json!({}))),
+    ] {
         tokens.push(run(
             &format!("named token, {status}"),
             &access,
             json!({"now": NOW, "namedStatus": status}),
+            expected,
         ));
     }
     let temporary = Token::mint_as(
@@ -323,11 +417,16 @@ fn generate() -> Value {
         &[Caveat::time(NOW + 3600)],
     )
     .expect("mint");
-    for (what, current) in [("current", 5), ("older", 6), ("newer", 4)] {
+    for (what, current, expected) in [
+        ("current", 5, json!("ok")),
+        ("older", 6, failure("tokenRevoked", json!({}))),
+        ("newer", 4, failure("tokenInvalid", json!({}))),
+    ] {
         tokens.push(run(
             &format!("temporary token, {what} generation"),
             &temporary,
             json!({"now": NOW, "currentGeneration": current}),
+            expected,
         ));
     }
     // Tampering and non-canonical caveats.
@@ -336,12 +435,36 @@ fn generate() -> Value {
     flipped[last] ^= 1;
     let tampered =
         Token::from_bytes_as(Format::Onedata, &flipped, &Limits::default()).expect("decodes");
-    tokens.push(run("signature changed", &tampered, json!({"now": NOW})));
+    tokens.push(run(
+        "signature changed",
+        &tampered,
+        json!({"now": NOW}),
+        failure("tokenInvalid", json!({})),
+    ));
     let non_canonical = access.attenuate_raw(b"ip = 10.0.0.1").expect("attenuate");
     tokens.push(run(
         "non-canonical caveat text",
         &non_canonical,
         json!({"now": NOW, "ip": "10.0.0.1"}),
+        failure(
+            "tokenCaveatUnknown",
+            json!({"index": 0, "caveat": "ip = 10.0.0.1"}),
+        ),
+    ));
+    let unregistered = access
+        .attenuate(
+            &Caveat::from_json(&json!({"type":"app","name":"example.com/other","value":"x"}))
+                .expect("caveat"),
+        )
+        .expect("attenuate");
+    tokens.push(run(
+        "app caveat without a predicate",
+        &unregistered,
+        json!({"now": NOW}),
+        failure(
+            "tokenCaveatUnknown",
+            json!({"index": 0, "caveat": r#"{"type":"app","name":"example.com/other","value":"x"}"#}),
+        ),
     ));
     // Issuance.
     let mut issuance = Vec::new();
@@ -365,27 +488,25 @@ fn generate() -> Value {
             7200,
         ),
     ] {
-        let parsed: Vec<Caveat> = caveats
+        // SPEC.md §10.6, written out: the earliest validUntil must lie in (now, now + maxTtl].
+        let earliest = caveats
             .iter()
-            .map(|c| Caveat::from_json(c).expect("caveat"))
-            .collect();
-        let id = identifier(
-            "t3",
-            TokenType::Access { session: None },
-            Persistence::Temporary { generation: 1 },
-        );
-        let result = IssuancePolicy::new()
-            .with_max_ttl(max_ttl)
-            .check(&id, &parsed, NOW);
+            .filter_map(|c| c["validUntil"].as_u64())
+            .min();
+        let expected = match earliest {
+            Some(e) if e > NOW && e - NOW <= max_ttl => json!("ok"),
+            _ => failure("tokenTimeCaveatRequired", json!({"maxTtl": max_ttl})),
+        };
         issuance.push(json!({
             "persistence": "temporary",
             "now": NOW,
             "maxTtl": max_ttl,
             "caveats": caveats,
-            "expected": outcome(result.map(|()| Value::Null)),
+            "expected": expected,
         }));
     }
     json!({
+        "schema": "caveat-token/onedata-vectors/1",
         "source": "generated by tests/onedata_spec_vectors.rs (UPDATE_VECTORS=1 cargo test --test onedata_spec_vectors)",
         "secret": SECRET,
         "geo": geo_json(),
@@ -404,11 +525,10 @@ fn outcome(result: Result<Value, Error>) -> Value {
     }
 }
 
-fn run(name: &str, token: &Token, ctx: Value) -> Value {
-    let result = interpret(&token.to_text(), &ctx);
+fn run(name: &str, token: &Token, ctx: Value, expected: Value) -> Value {
     merge(
         &token_json(token),
-        &json!({"name": name, "context": ctx, "expected": outcome(result)}),
+        &json!({"name": name, "context": ctx, "expected": expected}),
     )
 }
 
@@ -617,4 +737,53 @@ fn every_issuance_vector_gives_the_recorded_outcome() {
         );
         assert_eq!(got, v["expected"]);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// decoding.json
+
+const DECODING_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/spec/vectors/onedata/decoding.json"
+);
+
+#[test]
+fn the_decoding_file_is_up_to_date_and_every_vector_holds() {
+    let generated = onedata_decoding::generate();
+    if std::env::var_os("UPDATE_VECTORS").is_some() {
+        let mut text = serde_json::to_string_pretty(&generated).expect("json");
+        text.push('\n');
+        std::fs::write(DECODING_PATH, text).expect("write");
+    }
+    let text = std::fs::read_to_string(DECODING_PATH).expect("decoding.json (UPDATE_VECTORS=1)");
+    let file: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        file, generated,
+        "run UPDATE_VECTORS=1 cargo test --test onedata_spec_vectors"
+    );
+    let key = RootKey::from_bytes(onedata_decoding::SECRET.as_bytes()).expect("key");
+    let mut reasons = Vec::new();
+    for v in file["vectors"].as_array().expect("vectors") {
+        let name = v["name"].as_str().expect("name");
+        let text = v["token"].as_str().expect("token");
+        if let Some(b) = v["binary_hex"].as_str() {
+            // The binary is the text's exact reading: same bytes through the library's decoder
+            // whenever it decodes.
+            if let Ok(t) = Token::from_text(text, &Limits::default()) {
+                assert_eq!(hex::encode(t.as_bytes()), b, "{name}");
+            }
+        }
+        let got = outcome(
+            Verifier::new()
+                .verify_text(text, &key, &Context::at(onedata_decoding::NOW))
+                .map(|_| Value::Null),
+        );
+        assert_eq!(got, v["expected"], "{name}");
+        if let Some(r) = got["error"]["details"]["reason"].as_str() {
+            reasons.push(r.to_owned());
+        }
+    }
+    reasons.sort();
+    reasons.dedup();
+    assert!(reasons.len() >= 15, "distinct decoding errors: {reasons:?}");
 }

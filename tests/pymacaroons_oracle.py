@@ -15,6 +15,11 @@ Where caveat-token is deliberately stricter than pymacaroons (a supplied dischar
 used; a discharge cycle, on which pymacaroons recurses without end), the case asserts that
 caveat-token refuses and is reported as a known difference, not a disagreement.
 
+Where both refuse, the reasons must agree (SAME_REFUSAL: pymacaroons' exception type against
+caveat-token's error id). pymacaroons refuses with MacaroonVerificationFailedException or its
+subclasses, or by returning False; any other exception it raises is a crash on its side and fails
+the case (it is never counted as a refusal).
+
 Prints one line per case and a closing "N passed, M failed" line; exits non-zero on any
 disagreement. Runs in a virtualenv with `pymacaroons` installed (tests/run_pymacaroons_oracle.sh).
 """
@@ -25,6 +30,11 @@ import subprocess
 import sys
 
 from pymacaroons import MACAROON_V1, MACAROON_V2, Macaroon, Verifier
+from pymacaroons.exceptions import (
+    MacaroonInvalidSignatureException,
+    MacaroonUnmetCaveatException,
+    MacaroonVerificationFailedException,
+)
 from pymacaroons.serializers import JsonSerializer
 
 NOW = 1_700_000_000
@@ -36,6 +46,35 @@ FORMATS = {
     "macaroon-v2": MACAROON_V2,
     "macaroon-v2j": MACAROON_V2,
 }
+
+
+# pymacaroons' refusals, by exception type, and the caveat-token error ids that mean the same.
+# pymacaroons does not update the chain for an unmet first-party caveat, so an unmet predicate
+# is a signature mismatch there.
+SAME_REFUSAL = {
+    "MacaroonInvalidSignatureException": {
+        "tokenInvalid", "tokenCaveatUnknown", "tokenCaveatUnverified", "dischargeInvalid",
+        "dischargeUnbound",
+    },
+    "MacaroonUnmetCaveatException": {"dischargeMissing"},
+    "False": {
+        "tokenInvalid", "tokenCaveatUnknown", "tokenCaveatUnverified", "dischargeInvalid",
+        "dischargeUnbound", "dischargeMissing",
+    },
+}
+
+
+class Verdict:
+    """pymacaroons' answer: accepted, or refused with `kind` (its exception type, or "False"),
+    or `crash` (any other exception: a failure of the test, never counted as a refusal)."""
+
+    def __init__(self, accepted, kind=None, crash=None):
+        self.accepted = accepted
+        self.kind = kind
+        self.crash = crash
+
+    def __bool__(self):
+        return self.accepted
 
 
 class Oracle:
@@ -97,17 +136,33 @@ class Oracle:
         for g in general:
             v.satisfy_general(g)
         try:
-            return bool(v.verify(m, key, list(discharges)))
-        except Exception:  # pymacaroons raises on every refusal
-            return False
+            accepted = v.verify(m, key, list(discharges))
+        except (MacaroonInvalidSignatureException, MacaroonUnmetCaveatException) as e:
+            return Verdict(False, type(e).__name__)
+        except MacaroonVerificationFailedException as e:
+            return Verdict(False, "MacaroonVerificationFailedException", f"{e!r}")
+        except Exception as e:  # anything else is pymacaroons failing, not refusing
+            return Verdict(False, crash=f"{type(e).__name__}: {e}")
+        return Verdict(True) if accepted else Verdict(False, "False")
 
     # ---------------------------------------------------------------- bookkeeping
 
     def check(self, name, ours, theirs, ours_error=None):
+        if theirs.crash is not None:
+            self.failed += 1
+            print(f"FAIL  {name}: pymacaroons crashed ({theirs.crash}); caveat-token "
+                  f"{'accepts' if ours else 'rejects'} ({ours_error})")
+            return
+        if not ours and not theirs and ours_error not in SAME_REFUSAL.get(theirs.kind, ()):
+            self.failed += 1
+            print(f"FAIL  {name}: both reject, but caveat-token with {ours_error} and "
+                  f"pymacaroons with {theirs.kind}")
+            return
+        their_kind, theirs = theirs.kind, theirs.accepted
         if ours == theirs:
             self.passed += 1
             print(f"ok    {name}: both {'accept' if ours else 'reject'}"
-                  + (f" ({ours_error})" if ours_error else ""))
+                  + (f" ({ours_error} / {their_kind})" if ours_error else ""))
         else:
             self.failed += 1
             print(f"FAIL  {name}: caveat-token {'accepts' if ours else 'rejects'}"
@@ -355,8 +410,9 @@ def vectors():
              None),
         ]
         for name, description, m, ds, exact, error in cases:
-            accepted = Oracle.py_verify(m, KEY, exact, ds)
-            assert accepted == (error is None), name
+            verdict = Oracle.py_verify(m, KEY, exact, ds)
+            assert verdict.crash is None, f"{name}: pymacaroons crashed: {verdict.crash}"
+            assert bool(verdict) == (error is None), name
             out.append({
                 "name": f"{fmt}_{name}",
                 "description": description,
