@@ -289,7 +289,7 @@ fn generate() -> Value {
         &[&bound],
         &[],
         NOW + 50,
-        json!({"error": {"id": "tokenCaveatUnverified", "details": {"index": 0, "caveat": {"type": "time", "validUntil": NOW + 50}, "discharge": 0}}}),
+        json!({"error": {"id": "tokenCaveatUnverified", "details": {"index": 0, "caveat": {"type": "time", "validUntil": NOW + 50}, "reason": "expired", "validUntil": NOW + 50, "now": NOW + 50, "discharge": 0}}}),
     ));
     out.push(vector(
         "native_discharge_missing",

@@ -39,116 +39,136 @@ fn key() -> RootKey {
 
 /// Every caveat kind, in JSON (the input), with a context in which it holds and one in which it
 /// does not.
-fn caveat_cases() -> Vec<(&'static str, Value, Value, Value)> {
+/// Each caveat kind: its name, JSON form, a context where it holds (null: none), one where it
+/// fails, and the reason and facts of that failure (SPEC.md §8), decided by hand.
+fn caveat_cases() -> Vec<(&'static str, Value, Value, Value, Value)> {
     vec![
         (
             "time",
             json!({"type":"time","validUntil": NOW + 60}),
             json!({"now": NOW + 59}),
             json!({"now": NOW + 60}),
+            json!({"reason":"expired","validUntil": NOW + 60,"now": NOW + 60}),
         ),
         (
             "ip",
             json!({"type":"ip","whitelist":["10.0.0.0/8","2001:db8::/32"]}),
             json!({"ip":"2001:db8::1"}),
             json!({"ip":"192.0.2.1"}),
+            json!({"reason":"ipNotListed","ip":"192.0.2.1"}),
         ),
         (
             "asn",
             json!({"type":"asn","whitelist":[322]}),
             json!({"ip":"10.1.1.1"}),
             json!({"ip":"20.1.1.1"}),
+            json!({"reason":"asnNotListed","ip":"20.1.1.1"}),
         ),
         (
             "geo.country whitelist",
             json!({"type":"geo.country","filter":"whitelist","list":["PL","FR"]}),
             json!({"ip":"10.1.1.1"}),
             json!({"ip":"20.1.1.1"}),
+            json!({"reason":"countryNotListed","ip":"20.1.1.1"}),
         ),
         (
             "geo.country blacklist",
             json!({"type":"geo.country","filter":"blacklist","list":["PL"]}),
             json!({"ip":"20.1.1.1"}),
             json!({"ip":"192.0.2.1"}),
+            json!({"reason":"countryNotListed","ip":"192.0.2.1"}),
         ),
         (
             "geo.region whitelist",
             json!({"type":"geo.region","filter":"whitelist","list":["EU"]}),
             json!({"ip":"10.1.1.1"}),
             json!({"ip":"20.1.1.1"}),
+            json!({"reason":"regionNotListed","ip":"20.1.1.1"}),
         ),
         (
             "geo.region blacklist",
             json!({"type":"geo.region","filter":"blacklist","list":["Europe"]}),
             json!({"ip":"20.1.1.1"}),
             json!({"ip":"10.1.1.1"}),
+            json!({"reason":"regionNotListed","ip":"10.1.1.1"}),
         ),
         (
             "service",
             json!({"type":"service","whitelist":["ozw-onezone","opw-*"]}),
             json!({"service":"opw-p1"}),
             json!({"service":"opp-p1"}),
+            json!({"reason":"serviceNotListed","service":"opp-p1"}),
         ),
         (
             "consumer",
             json!({"type":"consumer","whitelist":["usr-bob","grp-admins","prv-*"]}),
             json!({"consumer":"usr-alice"}),
             json!({"consumer":"usr-carol"}),
+            json!({"reason":"consumerNotListed","consumer":"usr-carol"}),
         ),
         (
             "interface",
             json!({"type":"interface","interface":"oneclient"}),
             json!({"interface":"oneclient"}),
             json!({}),
+            json!({"reason":"contextMissing","missing":"interface"}),
         ),
         (
             "api",
             json!({"type":"api","whitelist":["ozw/get/user.*.instance:*"]}),
             json!({}),
             json!({"api": {"service":"ozw","operation":"create","gri":"user.u1.instance:private"}}),
+            json!({"reason":"operationNotAllowed","operation":"ozw/create/user.u1.instance:private"}),
         ),
         (
             "data.readonly",
             json!({"type":"data.readonly"}),
             json!({"allowDataAccessCaveats": true}),
             json!({}),
+            json!({"reason":"dataAccessNotAllowed"}),
         ),
         (
             "data.path",
             json!({"type":"data.path","whitelist":["L3NwYWNlMS9kaXI="]}),
             json!({"allowDataAccessCaveats": true}),
             json!({}),
+            json!({"reason":"dataAccessNotAllowed"}),
         ),
         (
             "data.objectid",
             json!({"type":"data.objectid","whitelist":["00000000000CDBDA677569642331323323616263"]}),
             json!({"allowDataAccessCaveats": true}),
             json!({}),
+            json!({"reason":"dataAccessNotAllowed"}),
         ),
         (
             "inviteType",
             json!({"type":"inviteType","whitelist":["userJoinSpace"]}),
             json!({"inviteType":"userJoinSpace"}),
             json!({"inviteType":"groupJoinSpace"}),
+            json!({"reason":"inviteTypeNotListed","inviteType":"groupJoinSpace"}),
         ),
         (
             "app",
             json!({"type":"app","name":"example.com/action","value":"read"}),
             json!({"attributes": {"example.com/action":"read"}}),
             json!({"attributes": {"example.com/action":"write"}}),
+            json!({"reason":"predicateFailed"}),
         ),
         (
             "authorizationNone",
             json!({"type":"authorizationNone"}),
             Value::Null,
             json!({}),
+            json!({"reason":"notAllowedForTokenType","tokenType":"access"}),
         ),
     ]
 }
 
 /// `tokenCaveatUnverified` naming caveat `index` by its JSON form (SPEC.md §6.4 step 6.3).
-fn unverified(index: usize, caveat: &Value) -> Value {
-    json!({"error": {"id": "tokenCaveatUnverified", "details": {"index": index, "caveat": caveat}}})
+fn unverified(index: usize, caveat: &Value, reason: Value) -> Value {
+    let details = merge(&json!({"index": index, "caveat": caveat}), &reason);
+    json!({"error": {"id": "tokenCaveatUnverified", "details": details}})
 }
 
 fn failure(id: &str, details: Value) -> Value {
@@ -193,7 +213,7 @@ fn generate() -> Value {
     let base_ctx = json!({"now": NOW});
     let mut caveats = Vec::new();
     let mut tokens = Vec::new();
-    for (name, json_form, holds, fails) in caveat_cases() {
+    for (name, json_form, holds, fails, reason) in caveat_cases() {
         let caveat = Caveat::from_json(&json_form).expect("caveat");
         caveats.push(json!({
             "name": name,
@@ -231,7 +251,7 @@ fn generate() -> Value {
             &format!("caveat {name} does not hold"),
             &token,
             merge(&base_ctx, &fails),
-            unverified(0, &json_form),
+            unverified(0, &json_form, reason),
         ));
     }
     // Every token type.
@@ -354,6 +374,7 @@ fn generate() -> Value {
         unverified(
             0,
             &json!({"type":"inviteType","whitelist":["userJoinSpace"]}),
+            json!({"reason":"notAllowedForTokenType","tokenType":"identity"}),
         ),
     ));
     let identity_service = Token::mint_as(
@@ -367,7 +388,11 @@ fn generate() -> Value {
         "identity token with a service caveat",
         &identity_service,
         json!({"now": NOW, "service": "opw-p1"}),
-        unverified(0, &json!({"type":"service","whitelist":["opw-*"]})),
+        unverified(
+            0,
+            &json!({"type":"service","whitelist":["opw-*"]}),
+            json!({"reason":"notAllowedForTokenType","tokenType":"identity"}),
+        ),
     ));
     let invite_api = ujs
         .attenuate(
@@ -379,7 +404,11 @@ fn generate() -> Value {
         "invite token with an api caveat",
         &invite_api,
         json!({"now": NOW}),
-        unverified(0, &json!({"type":"api","whitelist":["all/all/*.*.*:*"]})),
+        unverified(
+            0,
+            &json!({"type":"api","whitelist":["all/all/*.*.*:*"]}),
+            json!({"reason":"notAllowedForTokenType","tokenType":"invite"}),
+        ),
     ));
     let ujs_invite_type = ujs
         .attenuate(

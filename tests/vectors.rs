@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use caveat_token::ERROR_IDS;
 use caveat_token::{
-    hazmat as chain, Caveat, Context, Expect, Identifier, InviteType, KeyRing, Limits,
-    Persistence, RootKey, Subject, Token, TokenType, Verifier,
+    hazmat as chain, Caveat, Context, Expect, Identifier, InviteType, KeyRing, Limits, Persistence,
+    RootKey, Subject, Token, TokenType, Verifier,
 };
 use serde_json::Value;
 

@@ -553,61 +553,88 @@ def geo_lookup(geo, client):
 
 def holds(c, ctx, verifier):
     """Whether the caveat holds. `ctx` and `verifier` are dicts (see verify_vectors.py)."""
+    return denial(c, ctx, verifier) is None
+
+
+def denial(c, ctx, verifier):
+    """SPEC.md §6.4 step 6.3, §8: None when the caveat holds in the context, else the details it
+    adds to `tokenCaveatUnverified` (`reason` and its facts)."""
     kind = c["type"]
-    client = ctx.get("ip")
-    client = None if client is None else canonical_client(ipaddress.ip_address(client))
+    given = ctx.get("ip")
+    given = None if given is None else ipaddress.ip_address(given)
+    client = None if given is None else canonical_client(given)
+
+    def missing(what):
+        return {"reason": "contextMissing", "missing": what}
+
+    def unless(ok, reason, **facts):
+        return None if ok else dict({"reason": reason}, **facts)
+
     if kind == "time":
         end = c["validUntil"] + verifier.get("leeway", 0)
-        return end <= U64 and ctx["now"] < end
+        return unless(end <= U64 and ctx["now"] < end, "expired",
+                      validUntil=c["validUntil"], now=ctx["now"])
     if kind == "ip":
-        return client is not None and any(ip_in(client, parse_entry(e)) for e in c["whitelist"])
+        if client is None:
+            return missing("ip")
+        return unless(any(ip_in(client, parse_entry(e)) for e in c["whitelist"]),
+                      "ipNotListed", ip=str(client))
     if kind == "inviteType":
         wanted = ctx.get("inviteType")
         expect = ctx.get("expect") or ""
         if wanted is None and expect.startswith("invite:"):
             wanted = expect[len("invite:"):]
-        return wanted in c["whitelist"]
+        if wanted is None:
+            return missing("inviteType")
+        return unless(wanted in c["whitelist"], "inviteTypeNotListed", inviteType=wanted)
     if kind == "app":
-        return ctx.get("attributes", {}).get(c["name"]) == c["value"]
-    info = geo_lookup(verifier.get("geo"), client)
-    if kind == "asn":
-        return info is not None and info.get("asn") in c["whitelist"]
-    if kind == "geo.country":
-        if info is None or info.get("country") is None:
-            return False
-        listed = info["country"] in c["list"]
-        return listed if c["filter"] == "whitelist" else not listed
-    if kind == "geo.region":
-        if info is None or info.get("regions") is None:
-            return False
-        listed = any(r in c["list"] for r in info["regions"])
-        return listed if c["filter"] == "whitelist" else not listed
+        return unless(ctx.get("attributes", {}).get(c["name"]) == c["value"], "predicateFailed")
+    if kind in ("asn", "geo.country", "geo.region"):
+        if client is None:
+            return missing("ip")
+        if verifier.get("geo") is None:
+            return missing("geoSource")
+        info = geo_lookup(verifier["geo"], client) or {}
+        # The location reasons name the address as the request gave it (§8).
+        if kind == "asn":
+            return unless(info.get("asn") in c["whitelist"], "asnNotListed", ip=str(given))
+        if kind == "geo.country":
+            ok = info.get("country") is not None and (
+                (info["country"] in c["list"]) == (c["filter"] == "whitelist"))
+            return unless(ok, "countryNotListed", ip=str(given))
+        ok = info.get("regions") is not None and (
+            any(r in c["list"] for r in info["regions"]) == (c["filter"] == "whitelist"))
+        return unless(ok, "regionNotListed", ip=str(given))
     if kind == "service":
         service = ctx.get("service")
         if service is None:
-            return False
-        code, _, ident = service.partition("-")
-        return any(e == service or e == f"{code}-*" for e in c["whitelist"])
+            return missing("service")
+        code, _, _ = service.partition("-")
+        return unless(any(e == service or e == f"{code}-*" for e in c["whitelist"]),
+                      "serviceNotListed", service=service)
     if kind == "consumer":
         consumer = ctx.get("consumer")
         if consumer is None:
-            return False
+            return missing("consumer")
         code, _, _ = consumer.partition("-")
         groups = verifier.get("groups") or {}
         for e in c["whitelist"]:
             ek, _, eid = e.partition("-")
             if ek in ("usr", "prv") and (e == consumer or (eid == "*" and ek == code)):
-                return True
+                return None
             if ek == "grp" and eid != "*" and consumer in groups.get(eid, []):
-                return True
-        return False
+                return None
+        return {"reason": "consumerNotListed", "consumer": consumer}
     if kind == "interface":
-        return ctx.get("interface") == c["interface"]
+        interface = ctx.get("interface")
+        if interface is None:
+            return missing("interface")
+        return unless(interface == c["interface"], "interfaceMismatch", interface=interface)
     if kind == "api":
-        return True
+        return None
     if kind in ("data.readonly", "data.path", "data.objectid"):
-        return bool(ctx.get("allowDataAccessCaveats"))
-    return False  # authorizationNone never holds
+        return unless(bool(ctx.get("allowDataAccessCaveats")), "dataAccessNotAllowed")
+    return {"reason": "authorizationNone"}  # authorizationNone never holds
 
 
 def api_allows(c, service, operation, gri):

@@ -281,8 +281,12 @@ def verify(token, discharges, root_key, exact, now):
     fields = m.fields
     expires = []
     clear_all(m, None, fields, exact, now, expires)
+    own_time = bool(expires)
     for i in order:
         clear_all(ds[i], i, fields, exact, now, expires)
+    if fields:
+        # Step 7 of §6.4 after every caveat: only the token's own time caveats count (§11.7).
+        native.require_time(fields, own_time)
     return min(expires) if expires else None
 
 

@@ -146,15 +146,25 @@ def expectation(ident, expect):
 
 
 def clear(index, caveat, ident, ctx, verifier, raw_text=None):
-    """SPEC.md §6.4 step 6 for one decoded caveat (canonical JSON)."""
+    """SPEC.md §6.4 step 6 for one decoded caveat (canonical JSON); a denial's details carry
+    its reason and facts (§8)."""
     kind = caveat["type"]
     if kind == "app" and caveat["name"] not in verifier.get("predicates", []):
         compact = json.dumps(caveat, separators=(",", ":"), ensure_ascii=False)
         raise Failure("tokenCaveatUnknown", {"index": index, "caveat": compact})
     # A libmacaroons-format token has no type (class None): every kind is allowed (§11.5).
-    allowed = ident["class"] is None or kind in caveats.ALLOWED[ident["class"]]
-    if not allowed or not caveats.holds(caveat, ctx, verifier):
-        raise Failure("tokenCaveatUnverified", {"index": index, "caveat": caveat})
+    if ident["class"] is not None and kind not in caveats.ALLOWED[ident["class"]]:
+        why = {"reason": "notAllowedForTokenType", "tokenType": ident["class"]}
+    else:
+        why = caveats.denial(caveat, ctx, verifier)
+    if why is not None:
+        raise Failure("tokenCaveatUnverified", dict({"index": index, "caveat": caveat}, **why))
+
+
+def require_time(ident, own_time):
+    """SPEC.md §6.4 step 7: a temporary token without a time caveat of its own."""
+    if ident.get("generation") is not None and not own_time:
+        raise Failure("tokenTimeCaveatRequired", {"maxTtl": None})
 
 
 def verify(vector):
@@ -177,6 +187,7 @@ def verify(vector):
         if caveat["type"] == "time":
             v = caveat["validUntil"]
             expires = v if expires is None else min(expires, v)
+    require_time(ident, expires is not None)
     return {"ok": True, "expires": expires, "subject": ident["subject"]}
 
 

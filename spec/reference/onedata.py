@@ -201,12 +201,16 @@ def verify(text, secret, ctx, verifier):
                           {"index": index, "caveat": cid.decode("utf-8", "replace")})
         native.clear(index, caveat, fields, ctx, verifier)
         found.append(caveat)
+    native.require_time(fields, any(c["type"] == "time" for c in found))
     api = ctx.get("api")
     if api is not None:
+        operation = f"{api['service']}/{api['operation']}/{api['gri']}"
         for index, caveat in enumerate(found):
             if caveat["type"] == "api" and not caveats.api_allows(
                     caveat, api["service"], api["operation"], api["gri"]):
-                raise Failure("tokenCaveatUnverified", {"index": index, "caveat": caveat})
+                raise Failure("tokenCaveatUnverified",
+                              {"index": index, "caveat": caveat,
+                               "reason": "operationNotAllowed", "operation": operation})
     return "ok"
 
 

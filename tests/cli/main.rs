@@ -13,3 +13,4 @@ mod catalogue;
 mod commands;
 mod macaroons;
 mod onedata;
+mod restrictions;

@@ -14,5 +14,6 @@ mod denials;
 mod error_json;
 mod fixtures;
 mod mint_verify;
+mod restrictions;
 mod secrets;
 mod tampering;

@@ -23,7 +23,9 @@ use std::path::Path;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use caveat_token::hazmat as chain;
-use caveat_token::{Caveat, Context, InviteType, Limits, RootKey, Token, Verified, Verifier};
+use caveat_token::{
+    Caveat, Context, Expect, InviteType, Limits, RootKey, Token, Verified, Verifier,
+};
 use serde_json::{json, Value};
 
 use crate::cli_common::Run;
@@ -66,6 +68,8 @@ struct Settings {
     now: u64,
     ip: Option<IpAddr>,
     invite_type: Option<String>,
+    /// `--expect` (access, identity, invite, invite:T).
+    expect: Option<String>,
     leeway: u64,
     /// `--exact` predicates (libmacaroons' satisfy_exact).
     exact: Vec<String>,
@@ -80,6 +84,7 @@ impl Settings {
             now,
             ip: None,
             invite_type: None,
+            expect: None,
             leeway: 0,
             exact: Vec::new(),
             discharges: Vec::new(),
@@ -107,6 +112,9 @@ impl Settings {
         if let Some(t) = &self.invite_type {
             f.extend(["--invite-type".to_owned(), t.clone()]);
         }
+        if let Some(e) = &self.expect {
+            f.extend(["--expect".to_owned(), e.clone()]);
+        }
         for p in &self.exact {
             f.extend(["--exact".to_owned(), p.clone()]);
         }
@@ -127,13 +135,17 @@ impl Settings {
 
     /// The library context these flags stand for.
     fn context(&self) -> Context {
-        Context::at(self.now)
+        let ctx = Context::at(self.now)
             .with_ip_opt(self.ip)
             .with_invite_type_opt(
                 self.invite_type
                     .as_deref()
                     .map(|t| InviteType::parse(t).expect("invite type")),
-            )
+            );
+        match self.expect.as_deref() {
+            Some(e) => ctx.expecting(Expect::parse(e).expect("expectation")),
+            None => ctx,
+        }
     }
 }
 

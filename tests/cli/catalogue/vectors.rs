@@ -65,6 +65,7 @@ pub(super) fn vector_settings(v: &Value) -> Result<Settings, String> {
     s.leeway = verifier["leeway"].as_u64().expect("leeway");
     s.ip = ctx["ip"].as_str().map(|ip| ip.parse().expect("ip"));
     s.invite_type = ctx["inviteType"].as_str().map(str::to_owned);
+    s.expect = ctx["expect"].as_str().map(str::to_owned);
     Ok(s)
 }
 

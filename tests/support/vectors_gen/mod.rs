@@ -354,8 +354,9 @@ impl Chain {
         let key = RootKey::from_hex(key_hex).map_err(err)?;
         // Unchecked: the rules a token may break (a temporary token without a time caveat) are
         // the verifier's to refuse, and some vectors are exactly such tokens.
-        let mut token = caveat_token::hazmat::mint_unchecked(caveat_token::Format::Native, &key, id, &[])
-            .map_err(err)?;
+        let mut token =
+            caveat_token::hazmat::mint_unchecked(caveat_token::Format::Native, &key, id, &[])
+                .map_err(err)?;
         for c in &caveats {
             token = match &c.json {
                 Some(j) => token.attenuate(&typed(j)?).map_err(err)?,
