@@ -498,7 +498,7 @@ mod tests {
             let mut wrong = expected;
             wrong[0] ^= 1;
             proptest::prop_assert!(!verify(key, &identifier, caveat_slices(), &wrong));
-            let mut stepped = start(&key, &identifier);
+            let mut stepped = start(key, &identifier);
             for c in &caveats {
                 stepped = step(&stepped, c);
             }

@@ -342,7 +342,7 @@ impl Token {
             location: span
                 .location
                 .as_ref()
-                .map_or(&[][..], |l| self.spans.slice(&l)),
+                .map_or(&[][..], |l| self.spans.slice(l)),
         })
     }
 

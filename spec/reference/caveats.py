@@ -123,6 +123,14 @@ def canonical_client(address):
     return address.ipv4_mapped if is_mapped(address) else address
 
 
+def address_text(address):
+    """SPEC.md §5.3 output forms, without a prefix: RFC 5952, an IPv4-mapped address as
+    `::ffff:a.b.c.d` (whatever the Python version prints)."""
+    if is_mapped(address):
+        return f"::ffff:{address.ipv4_mapped}"
+    return address.compressed
+
+
 # ------------------------------------------------------------------------------------------
 # JSON form -> canonical JSON
 
@@ -578,7 +586,7 @@ def denial(c, ctx, verifier):
         if client is None:
             return missing("ip")
         return unless(any(ip_in(client, parse_entry(e)) for e in c["whitelist"]),
-                      "ipNotListed", ip=str(client))
+                      "ipNotListed", ip=address_text(client))
     if kind == "inviteType":
         wanted = ctx.get("inviteType")
         expect = ctx.get("expect") or ""
@@ -595,16 +603,17 @@ def denial(c, ctx, verifier):
         if verifier.get("geo") is None:
             return missing("geoSource")
         info = geo_lookup(verifier["geo"], client) or {}
-        # The location reasons name the address as the request gave it (§8).
+        # The location reasons name the address as the request gave it (§8.1).
+        asked = address_text(given)
         if kind == "asn":
-            return unless(info.get("asn") in c["whitelist"], "asnNotListed", ip=str(given))
+            return unless(info.get("asn") in c["whitelist"], "asnNotListed", ip=asked)
         if kind == "geo.country":
             ok = info.get("country") is not None and (
                 (info["country"] in c["list"]) == (c["filter"] == "whitelist"))
-            return unless(ok, "countryNotListed", ip=str(given))
+            return unless(ok, "countryNotListed", ip=asked)
         ok = info.get("regions") is not None and (
             any(r in c["list"] for r in info["regions"]) == (c["filter"] == "whitelist"))
-        return unless(ok, "regionNotListed", ip=str(given))
+        return unless(ok, "regionNotListed", ip=asked)
     if kind == "service":
         service = ctx.get("service")
         if service is None:

@@ -19,7 +19,7 @@
 //! picks it. The key is given as hex (`--key-hex`) or as text whose UTF-8 bytes are the key
 //! (`--key`, as Onedata's and pymacaroons' secrets are).
 //!
-//! libmacaroons formats (issue 6): `mint --format macaroon-v1|macaroon-v2|macaroon-v2j` takes an
+//! libmacaroons formats: `mint --format macaroon-v1|macaroon-v2|macaroon-v2j` takes an
 //! opaque `--id` and no subject or type; `--predicate TEXT` adds a first-party caveat as raw
 //! text; `attenuate --third-party LOCATION --cid ID --caveat-key-hex HEX` adds a third-party
 //! caveat (fresh random nonce); `discharge` mints a discharge (optionally `--bind`-ing it to the
@@ -644,7 +644,7 @@ fn system_now() -> Result<u64, Failure> {
 }
 
 // -------------------------------------------------------------------------------------------
-// libmacaroons formats, third-party caveats and discharges (issue 6)
+// libmacaroons formats, third-party caveats and discharges
 // -------------------------------------------------------------------------------------------
 
 /// First-party caveats given as raw text (libmacaroons predicates).

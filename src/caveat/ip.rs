@@ -14,7 +14,7 @@ use crate::wire::cbor::{self, Reader};
 pub const MAX_ENTRIES: usize = 32;
 
 /// A whitelist of networks. A bare address means /32 (IPv4) or /128 (IPv6). Host bits below
-/// the prefix are kept as written (the seed system's own example is `189.34.15.0/8`) and ignored
+/// the prefix are kept as written (Onedata's own documentation example is `189.34.15.0/8`) and ignored
 /// when matching.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IpCaveat {

@@ -1,6 +1,6 @@
 //! Caveats: the conditions a token carries, all of which must hold. One file per kind.
 //!
-//! Each kind has a JSON form (the seed system's REST shape, `{"type":"time",…}`), a text form
+//! Each kind has a JSON form (Onedata's REST shape, `{"type":"time",…}`), a text form
 //! (Onedata's, `time < 8374891234`) and a compact native encoding (SPEC.md §5). Creating a caveat
 //! from bad input gives `badValueCaveat` naming the key that is wrong.
 //!
