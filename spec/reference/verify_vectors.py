@@ -4,8 +4,9 @@ It exists to show that the specification is sufficient: it reads every vector fi
 spec/vectors/ that spec/vectors/COVERAGE.json assigns to it, checks every vector in it (native
 tokens and caveat forms, §9; the Onedata format and profile, §10.9; libmacaroons formats, third-
 party caveats and discharges, §11.9) without sharing any code with an implementation, and
-compares each outcome with "expected" (error ids and details; badToken's "reason" and
-badValueCaveat's "reason" are informative and not compared, §8).
+compares each outcome with "expected": error ids and details, including the "reason" word and
+facts of every tokenCaveatUnverified (§8.1); only the "reason" texts of badToken and
+badValueCaveat are informative and not compared (§8).
 
     python3 spec/reference/verify_vectors.py [VECTOR_DIR]
 
