@@ -559,14 +559,10 @@ def geo_lookup(geo, client):
     return None
 
 
-def holds(c, ctx, verifier):
-    """Whether the caveat holds. `ctx` and `verifier` are dicts (see verify_vectors.py)."""
-    return denial(c, ctx, verifier) is None
-
-
 def denial(c, ctx, verifier):
-    """SPEC.md §6.4 step 6.3, §8: None when the caveat holds in the context, else the details it
-    adds to `tokenCaveatUnverified` (`reason` and its facts)."""
+    """SPEC.md §6.4 step 6.3, §8.1: None when the caveat holds in the context, else the details
+    it adds to `tokenCaveatUnverified` (`reason` and its facts). `ctx` and `verifier` are dicts
+    (the vector's context and verifier settings, §9.1, §9.5)."""
     kind = c["type"]
     given = ctx.get("ip")
     given = None if given is None else ipaddress.ip_address(given)
