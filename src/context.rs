@@ -11,6 +11,7 @@ use crate::identifier::{InviteType, Subject, TokenType};
 /// What kind of token a request expects. A token of another kind is refused with
 /// `notAnAccessToken`, `notAnIdentityToken` or `notAnInviteToken`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Expect {
     /// An access token (with or without a session).
     Access,

@@ -16,6 +16,7 @@ macro_rules! regions {
         /// A geographic region, as Onedata names them (continents, plus `EU` for the member
         /// states of the European Union).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum Region {
             $(
                 #[doc = concat!("`", $name, "`.")]

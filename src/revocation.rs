@@ -22,6 +22,7 @@ use crate::identifier::{Identifier, Persistence, Subject};
 
 /// What the issuer knows of a named token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NamedStatus {
     /// Issued and not revoked.
     Active,

@@ -209,6 +209,7 @@ impl VerifiedMacaroon {
 /// The result of [`crate::Verifier::verify_any`]: a token with a structured identifier, or a
 /// libmacaroons-format token with an opaque one.
 #[derive(Debug, Clone)]
+#[allow(clippy::exhaustive_enums)] // the two kinds of identifier: a new one is a new major version
 pub enum Verified {
     /// A native or Onedata token.
     Token(VerifiedToken),

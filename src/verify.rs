@@ -616,7 +616,7 @@ impl Verifier {
         ) {
             (_, None) => missing("ip"),
             (None, Some(_)) => missing("geoSource"),
-            (Some(g), Some(ip)) => (!f(g, ip)).then(|| d(ip)),
+            (Some(g), Some(ip)) => (!f(g, ip)).then(|| d(crate::addr::canonical(ip))),
         };
         Ok(match caveat {
             Caveat::Time(c) => (!c.holds(ctx.now, self.leeway)).then_some(Denial::Expired {

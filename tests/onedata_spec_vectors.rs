@@ -394,6 +394,48 @@ fn generate() -> Value {
             json!({"reason":"notAllowedForTokenType","tokenType":"identity"}),
         ),
     ));
+    // A location denial names the canonical client address: an IPv4-mapped client is its IPv4
+    // address, as for ip caveats (SPEC.md §8.1).
+    let asn_token = Token::mint_as(
+        Format::Onedata,
+        &key(),
+        &identifier(
+            "t5",
+            TokenType::Access { session: None },
+            Persistence::Named,
+        ),
+        &[Caveat::from_json(&json!({"type":"asn","whitelist":[322]})).expect("caveat")],
+    )
+    .expect("mint");
+    tokens.push(run(
+        "asn caveat with an IPv4-mapped client",
+        &asn_token,
+        json!({"now": NOW, "ip": "::ffff:20.1.1.1"}),
+        unverified(
+            0,
+            &json!({"type":"asn","whitelist":[322]}),
+            json!({"reason":"asnNotListed","ip":"20.1.1.1"}),
+        ),
+    ));
+    // A temporary token without a time caveat of its own (minted by code that skipped the
+    // rule): refused after its caveats held (SPEC.md §6.4 step 7).
+    let temporary = caveat_token::hazmat::mint_unchecked(
+        Format::Onedata,
+        &key(),
+        &identifier(
+            "t6",
+            TokenType::Access { session: None },
+            Persistence::Temporary { generation: 2 },
+        ),
+        &[Caveat::from_json(&json!({"type":"interface","interface":"rest"})).expect("caveat")],
+    )
+    .expect("mint");
+    tokens.push(run(
+        "temporary token without a time caveat",
+        &temporary,
+        json!({"now": NOW, "interface": "rest"}),
+        failure("tokenTimeCaveatRequired", json!({"maxTtl": null})),
+    ));
     let invite_api = ujs
         .attenuate(
             &Caveat::from_json(&json!({"type":"api","whitelist":["all/all/*.*.*:*"]}))

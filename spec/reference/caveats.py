@@ -599,8 +599,8 @@ def denial(c, ctx, verifier):
         if verifier.get("geo") is None:
             return missing("geoSource")
         info = geo_lookup(verifier["geo"], client) or {}
-        # The location reasons name the address as the request gave it (§8.1).
-        asked = address_text(given)
+        # The location reasons name the canonical address, as ipNotListed does (§8.1).
+        asked = address_text(client)
         if kind == "asn":
             return unless(info.get("asn") in c["whitelist"], "asnNotListed", ip=asked)
         if kind == "geo.country":

@@ -13,10 +13,11 @@ use crate::error::Error;
 use crate::wire::cbor::{self, Reader};
 
 /// Longest GRI (pattern) accepted, in bytes.
-pub const MAX_GRI_LEN: usize = 512;
+pub(crate) const MAX_GRI_LEN: usize = 512;
 
 /// What an operation does to a resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Operation {
     /// `create`.
     Create,

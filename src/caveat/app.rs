@@ -8,9 +8,9 @@ use crate::error::Error;
 use crate::wire::cbor::{self, Reader};
 
 /// Longest name, in bytes.
-pub const MAX_NAME_LEN: usize = 64;
+pub(crate) const MAX_NAME_LEN: usize = 64;
 /// Longest value, in bytes.
-pub const MAX_VALUE_LEN: usize = 255;
+pub(crate) const MAX_VALUE_LEN: usize = 255;
 
 /// `<namespace>/<name> = <value>`, e.g. `example.com/action = read`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -13,6 +13,7 @@ use crate::wire::cbor::Reader;
 
 /// The kinds of consumer a whitelist can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ConsumerKind {
     /// A user, `usr-`.
     User,

@@ -12,9 +12,9 @@ use crate::error::Error;
 use crate::wire::cbor::{self, Reader};
 
 /// Longest path accepted, in bytes.
-pub const MAX_PATH_LEN: usize = 1024;
+pub(crate) const MAX_PATH_LEN: usize = 1024;
 /// Longest object id accepted, in hex digits.
-pub const MAX_OBJECTID_LEN: usize = 512;
+pub(crate) const MAX_OBJECTID_LEN: usize = 512;
 
 /// `data.readonly`: the token allows reading data only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -12,6 +12,7 @@ use crate::wire::cbor::{self, Reader};
 
 /// Whether a list names what is allowed or what is denied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Filter {
     /// The value must be listed (text operator `=`).
     Whitelist,

@@ -8,6 +8,7 @@ use crate::wire::cbor::{self, Reader};
 
 /// The interfaces a client can use a token through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Interface {
     /// The REST API, `rest`.
     Rest,

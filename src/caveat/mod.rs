@@ -48,21 +48,21 @@ use crate::wire::cbor::{self, Reader};
 
 /// Native kind numbers (SPEC.md §5).
 pub(crate) mod kind {
-    pub const TIME: u64 = 0;
-    pub const IP: u64 = 1;
-    pub const INVITE_TYPE: u64 = 2;
-    pub const APP: u64 = 3;
-    pub const ASN: u64 = 4;
-    pub const GEO_COUNTRY: u64 = 5;
-    pub const GEO_REGION: u64 = 6;
-    pub const SERVICE: u64 = 7;
-    pub const CONSUMER: u64 = 8;
-    pub const INTERFACE: u64 = 9;
-    pub const API: u64 = 10;
-    pub const DATA_READONLY: u64 = 11;
-    pub const DATA_PATH: u64 = 12;
-    pub const DATA_OBJECTID: u64 = 13;
-    pub const AUTHORIZATION_NONE: u64 = 14;
+    pub(crate) const TIME: u64 = 0;
+    pub(crate) const IP: u64 = 1;
+    pub(crate) const INVITE_TYPE: u64 = 2;
+    pub(crate) const APP: u64 = 3;
+    pub(crate) const ASN: u64 = 4;
+    pub(crate) const GEO_COUNTRY: u64 = 5;
+    pub(crate) const GEO_REGION: u64 = 6;
+    pub(crate) const SERVICE: u64 = 7;
+    pub(crate) const CONSUMER: u64 = 8;
+    pub(crate) const INTERFACE: u64 = 9;
+    pub(crate) const API: u64 = 10;
+    pub(crate) const DATA_READONLY: u64 = 11;
+    pub(crate) const DATA_PATH: u64 = 12;
+    pub(crate) const DATA_OBJECTID: u64 = 13;
+    pub(crate) const AUTHORIZATION_NONE: u64 = 14;
 }
 
 /// A typed caveat.

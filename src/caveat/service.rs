@@ -13,6 +13,7 @@ pub const WILDCARD: &str = "*";
 
 /// The kinds of Onedata services, with their three-letter codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ServiceKind {
     /// Onezone's worker, `ozw`.
     OzWorker,

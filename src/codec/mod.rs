@@ -3,13 +3,13 @@
 //! with a value or a typed error).
 
 pub(crate) mod libmacaroons;
-pub mod native;
-pub mod onedata;
+pub(crate) mod native;
+pub(crate) mod onedata;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-pub use crate::format::Format;
+pub(crate) use crate::format::Format;
 
 use crate::caveat::Caveat;
 use crate::chain::Tag;

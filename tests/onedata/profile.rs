@@ -110,6 +110,7 @@ fn expectations_accept_the_right_type_and_name_the_wrong_one() {
                             Expect::Access => "notAnAccessToken",
                             Expect::Identity => "notAnIdentityToken",
                             Expect::Invite(_) => "notAnInviteToken",
+                            other => panic!("an expectation this test does not know: {other:?}"),
                         };
                         assert_eq!(e.id(), want);
                         assert_eq!(e.details()["received"], ty.to_json());
