@@ -92,6 +92,10 @@ impl VerifiedToken {
     }
 
     /// The verified identifier.
+    ///
+    /// # Panics
+    /// Never: a `Token` exists only if its identifier decoded, and a `Token` is immutable, so
+    /// parsing it again cannot fail.
     #[must_use]
     pub fn identifier(&self) -> Identifier<'_> {
         // Invariant: a Token only exists if its identifier decoded, and a Token is immutable.
