@@ -160,15 +160,22 @@ struct Built {
 
 impl Built {
     fn native(caveats: &[Caveat]) -> Self {
+        Self::native_as(Persistence::Named, caveats)
+    }
+
+    /// A native token of `persistence`, minted unchecked (a temporary one may lack a time
+    /// caveat, as one minted by other code could).
+    fn native_as(persistence: Persistence, caveats: &[Caveat]) -> Self {
         let id = Identifier {
             location: "service.example".into(),
             key_id: None,
             token_id: "tp-0001".into(),
             subject: Subject::parse("usr-alice").expect("subject"),
             token_type: TokenType::Access { session: None },
-            persistence: Persistence::Named,
+            persistence,
         };
-        let mut token = Token::mint(&root_key(), &id, &[]).expect("mint");
+        let mut token = caveat_token::hazmat::mint_unchecked(Format::Native, &root_key(), &id, &[])
+            .expect("mint");
         let mut tags = vec![token.tag().to_hex()];
         for c in caveats {
             token = token.attenuate(c).expect("caveat");
@@ -290,6 +297,22 @@ fn generate() -> Value {
         &[],
         NOW + 50,
         json!({"error": {"id": "tokenCaveatUnverified", "details": {"index": 0, "caveat": {"type": "time", "validUntil": NOW + 50}, "reason": "expired", "validUntil": NOW + 50, "now": NOW + 50, "discharge": 0}}}),
+    ));
+    // SPEC.md §6.4 step 7: only the token's own time caveats count for a temporary token.
+    let temporary = Built::native_as(Persistence::Temporary { generation: 4 }, &[]).third_party(
+        "caveat key a",
+        "cid-a",
+        3,
+    );
+    let temporary_discharge = a.token.bind_to(&temporary.token);
+    out.push(vector(
+        "native_temporary_time_only_in_discharge",
+        "A temporary token whose only time caveat is in its discharge: refused, the discharge's time caveat does not count.",
+        &temporary,
+        &[&temporary_discharge],
+        &[],
+        NOW,
+        json!({"error": {"id": "tokenTimeCaveatRequired", "details": {"maxTtl": null}}}),
     ));
     out.push(vector(
         "native_discharge_missing",
