@@ -430,4 +430,33 @@ mod tests {
         assert_eq!(resolve(&p, "::ffff:10.0.0.1", &h), Ok(ip("198.51.100.2")));
         assert_eq!(p.resolve(None, &HeaderMap::new()), Ok(None));
     }
+
+    proptest::proptest! {
+        /// Any header a trusted proxy may pass on: no panic; the answer is the peer or an address
+        /// that occurs in the header, or a refusal; an untrusted peer's headers are never read.
+        #[test]
+        fn any_forwarding_header_is_total_and_never_invents_an_address(
+            value in "[0-9a-f.:,;=\\[\\] \"_forFOR]{0,80}",
+            forwarded in proptest::bool::ANY,
+        ) {
+            let name = if forwarded { "forwarded" } else { "x-forwarded-for" };
+            let Ok(header) = HeaderValue::from_str(&value) else { return Ok(()) };
+            let mut h = HeaderMap::new();
+            h.append(name, header);
+            let p = proxies(&["10.0.0.0/8"], ForwardedHeaders::Either);
+            let untrusted = p.resolve(Some(ip("192.0.2.7")), &h);
+            proptest::prop_assert_eq!(untrusted, Ok(Some(ip("192.0.2.7"))));
+            if let Ok(Some(client)) = p.resolve(Some(ip("10.0.0.1")), &h) {
+                // Every address written anywhere in the header, however it is delimited.
+                let written: Vec<IpAddr> = value
+                    .split([',', ';', '=', '"', ' '])
+                    .filter_map(|t| parse_node(t).map(canonical))
+                    .collect();
+                proptest::prop_assert!(
+                    client == ip("10.0.0.1") || written.contains(&client),
+                    "{} from {:?}", client, value
+                );
+            }
+        }
+    }
 }
