@@ -258,3 +258,48 @@ mod tests {
         assert!(ring.get(Some("k1")).is_none());
     }
 }
+
+/// The secret length, in bytes, of a key made by [`RootKey::generate`] (256 bits).
+pub const GENERATED_KEY_LEN: usize = 32;
+
+/// The shortest secret, in bytes, that is not weak (128 bits). [`RootKey::from_bytes`] accepts
+/// any non-empty secret (Onedata's secrets are text of any length); the `caveat` command line
+/// warns below this length.
+pub const MIN_SECRET_LEN: usize = 16;
+
+impl RootKey {
+    /// A new random root key of [`GENERATED_KEY_LEN`] secret bytes, which `fill` writes from a
+    /// cryptographic random source (the library itself has no randomness: pass e.g.
+    /// `getrandom::fill`). Returns the key and its secret as hex, the form to store and give to
+    /// [`RootKey::from_hex`] later; the hex is wiped on drop.
+    ///
+    /// ```
+    /// use caveat_token::{RootKey, GENERATED_KEY_LEN};
+    ///
+    /// // A real service passes its random source, e.g. `|buf| getrandom::fill(buf)`.
+    /// # let mut counter = 0u8;
+    /// # let mut fill = |buf: &mut [u8]| -> Result<(), std::convert::Infallible> {
+    /// #     buf.iter_mut().for_each(|b| { counter = counter.wrapping_add(97); *b = counter });
+    /// #     Ok(())
+    /// # };
+    /// let (key, hex) = RootKey::generate(&mut fill)?;
+    /// assert_eq!(hex.len(), 2 * GENERATED_KEY_LEN);
+    /// assert!(RootKey::from_hex(&hex)?.ct_eq(&key));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Whatever `fill` returns; no key is made then.
+    pub fn generate<E>(
+        fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+    ) -> Result<(Self, zeroize::Zeroizing<String>), E> {
+        let mut secret = zeroize::Zeroizing::new([0u8; GENERATED_KEY_LEN]);
+        fill(&mut secret[..])?;
+        let hex = zeroize::Zeroizing::new(hex::encode(&secret[..]));
+        match Self::from_bytes(&secret[..]) {
+            Ok(key) => Ok((key, hex)),
+            // `from_bytes` refuses only an empty secret, and this one has 32 bytes.
+            Err(_) => unreachable!("a {GENERATED_KEY_LEN}-byte secret is a valid key"),
+        }
+    }
+}
