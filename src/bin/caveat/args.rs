@@ -82,9 +82,16 @@ fn token_type_from_json(text: &str) -> Result<TokenType<'static>, Error> {
         .as_object()
         .ok_or(bad("the type's value is not an object"))?;
     let field = |name: &str| -> Result<Option<&str>, Error> {
+        // `:` separates the parts of the CLI form, and no id may contain one.
         inner
             .get(name)
-            .map(|v| v.as_str().ok_or(bad("a type field is not a string")))
+            .map(|v| match v.as_str() {
+                Some(s) if s.contains(':') => {
+                    Err(bad("allowed characters are A-Z a-z 0-9 - . _ ~ @ + ="))
+                }
+                Some(s) => Ok(s),
+                None => Err(bad("a type field is not a string")),
+            })
             .transpose()
     };
     let only = |allowed: &[&str]| {
