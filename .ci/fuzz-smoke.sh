@@ -4,8 +4,10 @@
 #
 #   bash .ci/fuzz-smoke.sh [SECONDS_PER_TARGET] [TARGET...]
 #
-# Without the nightly toolchain it prints a line saying the smoke run was skipped and exits 0:
-# the corpus replay (`cargo test --test fuzz_corpus`, stable) still covers every committed input.
+# Without the nightly toolchain or cargo-fuzz (which it tries to install), or when `cargo fuzz
+# list` names no target, nothing can be fuzzed: under CI=true that is a failure (exit 1); elsewhere
+# it says so loudly on stderr and exits 0 (the corpus replay, `cargo test --test fuzz_corpus` on
+# stable, still covers every committed input).
 # New inputs the fuzzer finds go to a temporary folder, never into fuzz/corpus/. A crash exits 1
 # after printing the input's path (fuzz/artifacts/TARGET/) and what to do with it.
 set -euo pipefail
@@ -18,22 +20,42 @@ if ! [[ "$secs" =~ ^[0-9]+$ ]] || [ "$secs" -eq 0 ]; then
     exit 2
 fi
 
-if ! cargo +nightly --version >/dev/null 2>&1; then
-    echo "fuzz smoke: SKIPPED: no nightly toolchain (cargo-fuzz needs it; install with" \
-        "'rustup toolchain install nightly'). The corpus replay still runs in the tests."
+# Nothing can be fuzzed: a failure under CI=true, a loud skip elsewhere.
+cannot_fuzz() {
+    if [ "${CI:-}" = "true" ]; then
+        echo "fuzz smoke: FAILED: $1; under CI=true the smoke run must fuzz every target." >&2
+        exit 1
+    fi
+    {
+        echo "************************************************************************"
+        echo "fuzz smoke: SKIPPED, NOTHING WAS FUZZED: $1."
+        echo "The corpus replay (cargo test --test fuzz_corpus) still runs in the tests."
+        echo "************************************************************************"
+    } >&2
     exit 0
+}
+
+if ! cargo +nightly --version >/dev/null 2>&1; then
+    cannot_fuzz "no nightly toolchain (cargo-fuzz needs it: rustup toolchain install nightly)"
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz smoke: installing cargo-fuzz"
-    cargo install cargo-fuzz --locked
+    cargo install cargo-fuzz --locked || true
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        cannot_fuzz "cargo-fuzz is missing and could not be installed (cargo install cargo-fuzz --locked)"
+    fi
 fi
 
 cd fuzz
 if [ "$#" -gt 0 ]; then
     targets=("$@")
 else
-    mapfile -t targets < <(cargo fuzz list)
+    mapfile -t targets < <(cargo +nightly fuzz list)
+fi
+if [ "${#targets[@]}" -eq 0 ]; then
+    echo "fuzz smoke: FAILED: cargo fuzz list names no target in fuzz/" >&2
+    exit 1
 fi
 
 echo "fuzz smoke: building ${targets[*]}"
@@ -60,3 +82,4 @@ for t in "${targets[@]}"; do
     runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
     echo "fuzz smoke: $t ok: ${runs:-?} executions in ${secs}s, no crash"
 done
+echo "fuzz smoke: ${#targets[@]} targets fuzzed for ${secs}s each, no crash"

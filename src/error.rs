@@ -43,6 +43,21 @@ impl fmt::Display for CaveatRef {
 ///
 /// Match on [`Error::id`] rather than on the variants when crossing a process boundary: the ids
 /// are the stable contract, the variants may grow.
+///
+/// ```
+/// use caveat_token::{Context, Error, RootKey, Verifier};
+///
+/// let key = RootKey::from_bytes(b"a root key of at least 16 bytes")?;
+/// let err = Verifier::new().verify_text("cvt1_AAAA", &key, &Context::at(0)).unwrap_err();
+/// assert_eq!(err.id(), "badToken");
+/// // The JSON a service sends back (HTTP 401 or 403, say), and its log line.
+/// let json = err.to_json();
+/// assert_eq!(json["error"]["id"], "badToken");
+/// assert!(json["error"]["details"].is_object());
+/// assert_eq!(json["error"]["description"], err.to_string());
+/// assert!(caveat_token::ERROR_IDS.contains(&err.id()));
+/// # Ok::<(), Error>(())
+/// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {

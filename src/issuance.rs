@@ -18,6 +18,40 @@ use crate::verified::VerifiedToken;
 pub const DEFAULT_MAX_TTL: u64 = 604_800;
 
 /// The rules for minting tokens.
+///
+/// ```
+/// use caveat_token::{Caveat, Context, Exchange, Format, Identifier, IssuancePolicy};
+/// use caveat_token::{Persistence, RootKey, Subject, TokenType, Verifier};
+///
+/// let key = RootKey::from_bytes(b"a root key of at least 16 bytes")?;
+/// let now = 1_700_000_000;
+/// let policy = IssuancePolicy::new().with_max_ttl(3_600);
+/// let mut id = Identifier {
+///     location: "auth.example.com".into(),
+///     key_id: None,
+///     token_id: "t-1".into(),
+///     subject: Subject::User("alice".into()),
+///     token_type: TokenType::Access { session: None },
+///     persistence: Persistence::Temporary { generation: 1 },
+/// };
+///
+/// // A temporary token needs a time caveat within the maximum TTL.
+/// let refused = policy.mint(Format::Native, &key, &id, &[], now);
+/// assert_eq!(refused.unwrap_err().id(), "tokenTimeCaveatRequired");
+/// let temporary = policy.mint(Format::Native, &key, &id, &[Caveat::time(now + 600)], now)?;
+///
+/// // Exchange: a verified API-key style (named) token for a short-lived temporary one.
+/// id.persistence = Persistence::Named;
+/// id.token_id = "api-key-7".into();
+/// let api_key = policy.mint(Format::Native, &key, &id, &[], now)?;
+/// let verified = Verifier::new().verify(api_key, &key, &Context::at(now))?;
+/// let request = Exchange { token_id: "t-2", current_generation: 1, now, ttl: 900 };
+/// let fresh = policy.exchange(&verified, &key, &request)?;
+/// let ok = Verifier::new().verify(fresh, &key, &Context::at(now + 60))?;
+/// assert_eq!(ok.expires(), Some(now + 900));
+/// # drop(temporary);
+/// # Ok::<(), caveat_token::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IssuancePolicy {
     max_ttl: u64,

@@ -103,6 +103,40 @@ impl fmt::Debug for RootKey {
 
 /// Keys by key id, with an optional default for tokens that name none: rotation is adding a key
 /// under a new id, minting with it, and removing the old one when its tokens have expired.
+///
+/// ```
+/// use caveat_token::{Context, Identifier, KeyRing, Persistence, RootKey, Subject, Token};
+/// use caveat_token::{TokenType, Verifier};
+///
+/// let old = RootKey::from_bytes(b"the key of November, 32 bytes ok")?;
+/// let new = RootKey::from_bytes(b"the key of December, 32 bytes ok")?;
+/// let mut keys = KeyRing::new();
+/// keys.insert("2026-11", old.clone());
+/// keys.insert("2026-12", new.clone());
+///
+/// // A token names its key by id; the verifier looks it up in the ring.
+/// let mint = |key: &RootKey, key_id: &str| {
+///     let id = Identifier {
+///         location: "auth.example.com".into(),
+///         key_id: Some(key_id.into()),
+///         token_id: "t-1".into(),
+///         subject: Subject::User("alice".into()),
+///         token_type: TokenType::Access { session: None },
+///         persistence: Persistence::Named,
+///     };
+///     Token::mint(key, &id, &[]).map(|t| t.to_text())
+/// };
+/// let (november, december) = (mint(&old, "2026-11")?, mint(&new, "2026-12")?);
+/// let verifier = Verifier::new();
+/// let ctx = Context::at(1_700_000_000);
+/// assert!(verifier.verify_text(&november, &keys, &ctx).is_ok());
+/// assert!(verifier.verify_text(&december, &keys, &ctx).is_ok());
+///
+/// // Retiring the old key refuses its tokens.
+/// keys.remove("2026-11");
+/// assert_eq!(verifier.verify_text(&november, &keys, &ctx).unwrap_err().id(), "tokenInvalid");
+/// # Ok::<(), caveat_token::Error>(())
+/// ```
 #[derive(Default, Clone)]
 pub struct KeyRing {
     default: Option<RootKey>,
@@ -200,6 +234,51 @@ impl Hasher for NameHasher {
 
     fn write_u8(&mut self, byte: u8) {
         self.add(u64::from(byte));
+    }
+}
+
+/// The secret length, in bytes, of a key made by [`RootKey::generate`] (256 bits).
+pub const GENERATED_KEY_LEN: usize = 32;
+
+/// The shortest secret, in bytes, that is not weak (128 bits). [`RootKey::from_bytes`] accepts
+/// any non-empty secret (Onedata's secrets are text of any length); the `caveat` command line
+/// warns below this length.
+pub const MIN_SECRET_LEN: usize = 16;
+
+impl RootKey {
+    /// A new random root key of [`GENERATED_KEY_LEN`] secret bytes, which `fill` writes from a
+    /// cryptographic random source (the library itself has no randomness: pass e.g.
+    /// `getrandom::fill`). Returns the key and its secret as hex, the form to store and give to
+    /// [`RootKey::from_hex`] later; the hex is wiped on drop.
+    ///
+    /// ```
+    /// use caveat_token::{RootKey, GENERATED_KEY_LEN};
+    ///
+    /// // A real service passes its random source, e.g. `|buf| getrandom::fill(buf)`.
+    /// # let mut counter = 0u8;
+    /// # let mut fill = |buf: &mut [u8]| -> Result<(), std::convert::Infallible> {
+    /// #     buf.iter_mut().for_each(|b| { counter = counter.wrapping_add(97); *b = counter });
+    /// #     Ok(())
+    /// # };
+    /// let (key, hex) = RootKey::generate(&mut fill)?;
+    /// assert_eq!(hex.len(), 2 * GENERATED_KEY_LEN);
+    /// assert!(RootKey::from_hex(&hex)?.ct_eq(&key));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Whatever `fill` returns; no key is made then.
+    pub fn generate<E>(
+        fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+    ) -> Result<(Self, zeroize::Zeroizing<String>), E> {
+        let mut secret = zeroize::Zeroizing::new([0u8; GENERATED_KEY_LEN]);
+        fill(&mut secret[..])?;
+        let hex = zeroize::Zeroizing::new(hex::encode(&secret[..]));
+        match Self::from_bytes(&secret[..]) {
+            Ok(key) => Ok((key, hex)),
+            // `from_bytes` refuses only an empty secret, and this one has 32 bytes.
+            Err(_) => unreachable!("a {GENERATED_KEY_LEN}-byte secret is a valid key"),
+        }
     }
 }
 

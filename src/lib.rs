@@ -51,6 +51,7 @@ pub use geo::{GeoInfo, GeoSource, GeoTable, Region};
 pub use identifier::{Identifier, InviteType, Persistence, Subject, TokenType, MAX_ID_LEN};
 pub use issuance::{Exchange, IssuancePolicy, DEFAULT_MAX_TTL};
 pub use key::{KeyRing, RootKey};
+pub use key::{GENERATED_KEY_LEN, MIN_SECRET_LEN};
 pub use lookup::{KeyQuery, KeySource};
 pub use membership::{GroupMembership, GroupTable};
 pub use restrictions::{DataAccess, Restriction, Restrictions};

@@ -22,6 +22,31 @@ use crate::third_party::{self, ThirdPartyCaveat, NONCE_LEN};
 /// libmacaroons' formats ([`Format::MACAROON`]) it is opaque bytes
 /// ([`Token::identifier_bytes`]). A caveat is first-party (a condition, checked when the token
 /// is cleared) or third-party (discharged by another token, see [`Token::attenuate_third_party`]).
+///
+/// ```
+/// use caveat_token::{Caveat, Identifier, Limits, Persistence, RootKey, Subject, Token, TokenType};
+///
+/// let key = RootKey::from_hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
+/// let id = Identifier {
+///     location: "auth.example.com".into(),
+///     key_id: None,
+///     token_id: "t-1".into(),
+///     subject: Subject::User("alice".into()),
+///     token_type: TokenType::Identity,
+///     persistence: Persistence::Named,
+/// };
+/// // Mint (the issuer, with the key), then attenuate (anyone, without it).
+/// let token = Token::mint(&key, &id, &[Caveat::time(2_000)])?;
+/// let narrowed = token.attenuate(&Caveat::from_text("ip = 10.0.0.0/8")?)?;
+/// assert_eq!(narrowed.caveat_count(), 2);
+///
+/// // The text form travels; decoding it trusts nothing yet.
+/// let text = narrowed.to_text();
+/// let decoded = Token::from_text(&text, &Limits::default())?;
+/// assert_eq!(decoded.as_bytes(), narrowed.as_bytes());
+/// assert_eq!(decoded.untrusted_identifier()?.token_id, "t-1");
+/// # Ok::<(), caveat_token::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Token {
     spans: Spans,

@@ -45,6 +45,48 @@ pub type Predicate = Arc<dyn Fn(&str, &Context) -> bool + Send + Sync>;
 
 /// Checks tokens: configuration (limits, leeway, registered predicates, the caller's sources of
 /// revocation, generation, geolocation and group membership) shared across requests.
+///
+/// Which method a service calls:
+///
+/// - on each request, with the token's text (a header value): [`Verifier::verify_text`];
+/// - when tokens carry third-party caveats, with their discharges:
+///   [`Verifier::verify_with_discharges`], or [`Verifier::verify_any`] /
+///   [`Verifier::verify_any_text`] to take libmacaroons-format tokens too;
+/// - to check the signature once and the caveats later (e.g. per operation):
+///   [`Verifier::check_signature`], then [`Verifier::clear`];
+/// - for tokens seen again and again: a [`crate::VerificationCache`] around the verifier.
+///
+/// ```
+/// use caveat_token::{Caveat, Context, Identifier, Persistence, RootKey, Subject, Token};
+/// use caveat_token::{TokenType, Verified, Verifier};
+///
+/// let key = RootKey::from_bytes(b"a root key of at least 16 bytes")?;
+/// let id = Identifier {
+///     location: "auth.example.com".into(),
+///     key_id: None,
+///     token_id: "t-1".into(),
+///     subject: Subject::User("alice".into()),
+///     token_type: TokenType::Access { session: None },
+///     persistence: Persistence::Named,
+/// };
+/// let header = Token::mint(&key, &id, &[Caveat::time(2_000)])?.to_text();
+///
+/// // Configured once, shared by every request.
+/// let verifier = Verifier::new().with_leeway(5);
+///
+/// // Per request: the header value, the key (or a `KeyRing`), what the request brings.
+/// let ok = verifier.verify_text(&header, &key, &Context::at(1_000))?;
+/// assert_eq!(ok.identifier().subject.to_string(), "usr-alice");
+/// assert_eq!(ok.expires(), Some(2_000));
+/// let late = verifier.verify_text(&header, &key, &Context::at(2_005));
+/// assert_eq!(late.unwrap_err().id(), "tokenCaveatUnverified");
+///
+/// // The same in two steps: the signature, then the caveats against a request.
+/// let token = Token::from_text(&header, verifier.limits())?;
+/// let signed = verifier.check_signature(&token, &key)?;
+/// assert!(matches!(verifier.clear(signed, &Context::at(1_000))?, Verified::Token(_)));
+/// # Ok::<(), caveat_token::Error>(())
+/// ```
 #[derive(Clone, Default)]
 pub struct Verifier {
     limits: Limits,

@@ -14,3 +14,4 @@ mod commands;
 mod macaroons;
 mod onedata;
 mod restrictions;
+mod usability;

@@ -3,8 +3,8 @@
 //! Throughput is reported in elements: verifications (or decodes, mints, …) per second.
 //!
 //! ```sh
-//! cargo bench --bench token                 # all of them
-//! cargo bench --bench token -- verify_text  # one group
+//! cargo bench -p caveat-token-benches                 # all of them
+//! cargo bench -p caveat-token-benches -- verify_text  # one group
 //! ```
 //!
 //! For the comparison with the HMAC floor and with other token libraries, see
