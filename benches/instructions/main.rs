@@ -66,8 +66,9 @@ impl Fixture {
         let text = Token::mint(&key, &identifier, &caveats)
             .expect("mint")
             .to_text();
-        let has =
-            |name: &'static str| move |value: &str, ctx: &Context| ctx.attribute(name) == Some(value);
+        let has = |name: &'static str| {
+            move |value: &str, ctx: &Context| ctx.attribute(name) == Some(value)
+        };
         let verifier = Verifier::new()
             .with_predicate(ACTION, has(ACTION))
             .with_predicate(ORG, has(ORG));
