@@ -12,8 +12,11 @@
 //!
 //! Each (workload, T) pair runs `SLICE` of wall time, T = 1 and T = 2 alternating, `REPEATS`
 //! times; the median is printed. On a machine with other busy processes the two-thread figure
-//! is limited by the CPU time the others leave, which the ratio cannot tell apart from
-//! contention: read it next to the load average.
+//! is limited by the CPU time the others leave, which the wall-clock ratio cannot tell apart
+//! from contention: read it next to the load average. So each thread also measures its own CPU
+//! time, and `RATIO throughput-cpu 2threads/1thread` is 2 × (CPU ns per verification alone) /
+//! (CPU ns per verification with two threads): the scaling two idle cores would give, which
+//! only contention between the threads (shared cache lines, locks) lowers.
 
 use std::hint::black_box;
 use std::sync::Barrier;
@@ -21,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use caveat_token::{Caveat, Context, KeyRing, RootKey, Token, VerificationCache, Verifier};
 
-use super::{quantile, Fixture, ROOT_SECRET};
+use super::{quantile, thread_cpu_ns, Fixture, ROOT_SECRET};
 
 const SLICE: Duration = Duration::from_millis(250);
 const REPEATS: usize = 7;
@@ -39,7 +42,8 @@ struct Shared<'a> {
     miss_texts: &'a [String],
 }
 
-fn run(shared: &Shared<'_>, workload: usize, threads: usize) -> f64 {
+/// One run: (verifications per second of wall time, CPU ns per verification over all threads).
+fn run(shared: &Shared<'_>, workload: usize, threads: usize) -> (f64, f64) {
     let barrier = Barrier::new(threads + 1);
     let (total, elapsed) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -47,6 +51,7 @@ fn run(shared: &Shared<'_>, workload: usize, threads: usize) -> f64 {
                 let barrier = &barrier;
                 s.spawn(move || {
                     barrier.wait();
+                    let cpu = thread_cpu_ns();
                     let start = Instant::now();
                     let mut done = 0u64;
                     let mut i = t * (shared.miss_texts.len() / threads.max(1));
@@ -77,16 +82,23 @@ fn run(shared: &Shared<'_>, workload: usize, threads: usize) -> f64 {
                             done += 1;
                         }
                     }
-                    done
+                    (done, thread_cpu_ns() - cpu)
                 })
             })
             .collect();
         let start = Instant::now();
         barrier.wait();
-        let total: u64 = handles.into_iter().map(|h| h.join().expect("thread")).sum();
-        (total, start.elapsed())
+        let counts = handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .fold((0, 0), |(n, c), (dn, dc)| (n + dn, c + dc));
+        (counts, start.elapsed())
     });
-    total as f64 / elapsed.as_secs_f64()
+    let (total, cpu) = total;
+    (
+        total as f64 / elapsed.as_secs_f64(),
+        cpu as f64 / total as f64,
+    )
 }
 
 /// Measures and prints the `THROUGHPUT` and `RATIO throughput` lines.
@@ -119,13 +131,18 @@ pub(super) fn report(f: &Fixture) {
     println!();
     let names = ["uncached", "hits", "misses"];
     for (w, name) in names.iter().enumerate() {
-        let mut one = Vec::with_capacity(REPEATS);
-        let mut two = Vec::with_capacity(REPEATS);
+        let (mut one, mut two) = (Vec::new(), Vec::new());
+        let (mut cpu_one, mut cpu_two) = (Vec::new(), Vec::new());
         for _ in 0..REPEATS {
-            one.push(run(&shared, w, 1));
-            two.push(run(&shared, w, 2));
+            let (rate, cpu) = run(&shared, w, 1);
+            one.push(rate);
+            cpu_one.push(cpu);
+            let (rate, cpu) = run(&shared, w, 2);
+            two.push(rate);
+            cpu_two.push(cpu);
         }
         let (m1, m2) = (quantile(&mut one, 0.5), quantile(&mut two, 0.5));
+        let (c1, c2) = (quantile(&mut cpu_one, 0.5), quantile(&mut cpu_two, 0.5));
         println!(
             "THROUGHPUT {name} threads=1 {m1:.0}/s (p25 {:.0}, p75 {:.0})",
             quantile(&mut one, 0.25),
@@ -137,5 +154,12 @@ pub(super) fn report(f: &Fixture) {
             quantile(&mut two, 0.75)
         );
         println!("RATIO throughput 2threads/1thread {name} {:.2}", m2 / m1);
+        // What the ratio would be with two idle cores: contention (shared cache lines, locks)
+        // raises the CPU time per verification; other processes' load does not.
+        println!(
+            "RATIO throughput-cpu 2threads/1thread {name} {:.2} (CPU ns per verification: \
+             {c1:.0} alone, {c2:.0} with two threads)",
+            2.0 * c1 / c2
+        );
     }
 }
