@@ -35,7 +35,7 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 measured="$out/measured.txt"
 for case in verify:1 verify:5 verify:20 cached:5 decode:5 mint:5; do
-    valgrind --tool=callgrind --collect-atstart=no --toggle-collect=measured_region \
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*::measured_region' \
         --callgrind-out-file="$out/cg.out" "$bin" "$case" "$iters" 2>"$out/valgrind.log" \
         || { cat "$out/valgrind.log" >&2; exit 2; }
     total="$(awk '$1 == "totals:" { print $2 }' "$out/cg.out")"

@@ -1,10 +1,11 @@
 //! The workloads whose instruction counts the CI gate compares (see `run.sh` in this directory).
+//! (Not named `main.rs`: Cargo would take `benches/*/main.rs` for a bench of the root package.)
 //!
 //! `instructions CASE ITERS` builds the fixture for CASE, runs it once outside the measured
 //! region (so one-time initialisation is not counted), then calls [`measured_region`] which runs
-//! the case ITERS times. `run.sh` runs this binary under
-//! `valgrind --tool=callgrind --collect-atstart=no --toggle-collect=measured_region`, so only the
-//! instructions executed inside that function (and its callees) are counted.
+//! the case ITERS times. `run.sh` runs this binary under callgrind with
+//! `--collect-atstart=no --toggle-collect='*::measured_region'`, so only the instructions
+//! executed inside that function (and its callees) are counted.
 //!
 //! Every input is fixed (the same root key, identifier, caveats and verification time), so the
 //! count is the same on every run on the same toolchain and CPU feature set.
@@ -91,7 +92,6 @@ impl Fixture {
 
 /// Runs `f` `iters` times; the only function whose instructions callgrind counts.
 #[inline(never)]
-#[no_mangle]
 pub fn measured_region(iters: u64, f: &mut dyn FnMut() -> bool) -> u64 {
     let mut ok = 0;
     for _ in 0..iters {
