@@ -144,7 +144,11 @@ impl<'a> SignedIdentifier<'a> {
 pub(crate) enum Caveats<'a> {
     /// The token's own bytes, decoded as they are cleared (native ones in place when possible).
     Encoded,
-    /// Decoded earlier from the same token, in chain order (the verification cache's hits).
+    /// Decoded earlier from the same token, in chain order, when it verified and cleared (the
+    /// verification cache's hits). Each of them is therefore allowed for the token's type (which
+    /// depends on nothing else), so only whether each still holds in the request is checked
+    /// again; the restrictions are not collected again (the cache keeps those of the first
+    /// clearing, and the returned [`Clearing`] has none).
     Decoded(&'a [Caveat]),
 }
 
@@ -512,9 +516,13 @@ impl Verifier {
         let mut state = Clearing::default();
         match caveats {
             Caveats::Decoded(decoded) => {
+                // `clear_caveat` less what cannot change since these caveats cleared: the
+                // type check (always passed) and the restrictions (unused on a hit).
                 for (index, caveat) in decoded.iter().enumerate() {
-                    let token_type = &identifier.get()?.token_type;
-                    self.clear_caveat(index, caveat, Some(token_type), ctx, &mut state)?;
+                    self.check_caveat(index, caveat, ctx)?;
+                    if let Caveat::Time(t) = caveat {
+                        state.saw_time(t.valid_until);
+                    }
                 }
             }
             Caveats::Encoded => {

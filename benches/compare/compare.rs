@@ -14,20 +14,34 @@
 //! - `physical`: the chain as SHA-256 compressions only (root state cached, four compressions
 //!   per caveat), what the hardware allows;
 //! - `macaroon`: the `macaroon` crate 0.3, V2 text decode + verify with exact satisfiers;
+//! - `libmacaroons`: Debian's libmacaroons 0.3.0 (the C reference; V1, its only format), through
+//!   the C shim in `shim/`, deserialize + verify with exact satisfiers;
 //! - `jwt`: `jsonwebtoken` 11, HS256 decode + validate, with equivalent claims checked;
 //! - `cached`: caveat-token's [`VerificationCache`] on a token it has seen.
 //!
 //! Method: thread CPU time (`CLOCK_THREAD_CPUTIME_ID`), the contenders interleaved in every round
 //! (their order rotating from round to round), each round a batch of calls sized to take about
-//! `BATCH_NS`, and the median over rounds. Heap allocations per call are counted with a counting
-//! global allocator, outside the timed batches. Set `COMPARE_ROUNDS` for more or fewer rounds.
+//! `BATCH_NS`, and the median over rounds with the 25th and 75th percentiles beside it. Heap
+//! allocations per call are counted with a counting global allocator, outside the timed batches.
+//! Set `COMPARE_ROUNDS` for more or fewer rounds.
 //!
-//! It prints a Markdown table, then one machine-readable line per ratio and per allocation count:
-//! `RATIO verify/floor n=5 0.97`, `RATIO macaroon/verify n=5 7.4`, `RATIO jwt/verify n=5 2.5`,
-//! `RATIO verify/cached n=5 14.0`, `ALLOCS verify n=5 2`.
+//! The first line describes the machine (`MACHINE cpu=… sha-ni=on|off compression-ns=…`: the CPU
+//! model, whether the SHA extensions are there for `sha2` to use, and the median ns of one SHA-256
+//! compression), so a ratio can be read against the hardware. Then a Markdown table, then one
+//! machine-readable line per ratio and per allocation count: `RATIO verify/floor n=5 0.97`,
+//! `RATIO verify/physical n=5 1.30`, `RATIO macaroon/verify n=5 7.4`,
+//! `RATIO libmacaroons/verify n=5 9.0`, `RATIO jwt/verify n=5 2.5`,
+//! `RATIO verify/cached n=5 14.0`, `ALLOCS verify n=5 2`; last the throughput from one and two
+//! threads sharing one verifier, key ring and cache (see `throughput.rs`):
+//! `THROUGHPUT uncached threads=2 …/s` and `RATIO throughput 2threads/1thread uncached 1.9`.
+//!
+//! The system libraries (libsodium, libmacaroons) are checked by `check-deps.sh` and build.rs.
+
+mod throughput;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::{BTreeSet, HashSet};
+use std::ffi::{c_char, c_int, c_long, c_void, CString};
 use std::hint::black_box;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -96,6 +110,90 @@ fn thread_cpu_ns() -> u64 {
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
     (ts.tv_sec as u64) * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+// The libmacaroons shim (shim/libmacaroons_shim.c, built by build.rs).
+extern "C" {
+    fn cvt_lm_mint(
+        location: *const u8,
+        location_sz: usize,
+        key: *const u8,
+        key_sz: usize,
+        id: *const u8,
+        id_sz: usize,
+        preds: *const *const u8,
+        pred_szs: *const usize,
+        n: usize,
+        out: *mut c_char,
+        out_sz: usize,
+    ) -> c_long;
+    fn cvt_lm_verifier(preds: *const *const u8, pred_szs: *const usize, n: usize) -> *mut c_void;
+    fn cvt_lm_verifier_free(verifier: *mut c_void);
+    fn cvt_lm_verify(
+        verifier: *const c_void,
+        text: *const c_char,
+        key: *const u8,
+        key_sz: usize,
+    ) -> c_int;
+}
+
+/// A libmacaroons V1 token and a verifier satisfied by its predicates.
+struct Libmacaroons {
+    text: CString,
+    verifier: *mut c_void,
+}
+
+impl Libmacaroons {
+    fn new(location: &str, id: &[u8], predicates: &[String]) -> Self {
+        let ptrs: Vec<*const u8> = predicates.iter().map(|p| p.as_ptr()).collect();
+        let lens: Vec<usize> = predicates.iter().map(String::len).collect();
+        let mut out = vec![0u8; 64 * 1024];
+        // SAFETY: every pointer/length pair describes a live buffer; `out` is writable for its
+        // whole length.
+        let len = unsafe {
+            cvt_lm_mint(
+                location.as_ptr(),
+                location.len(),
+                ROOT_SECRET.as_ptr(),
+                ROOT_SECRET.len(),
+                id.as_ptr(),
+                id.len(),
+                ptrs.as_ptr(),
+                lens.as_ptr(),
+                ptrs.len(),
+                out.as_mut_ptr().cast(),
+                out.len(),
+            )
+        };
+        let len = usize::try_from(len).expect("libmacaroons mints the token");
+        out.truncate(len);
+        // SAFETY: as above; the shim copies the predicates.
+        let verifier = unsafe { cvt_lm_verifier(ptrs.as_ptr(), lens.as_ptr(), ptrs.len()) };
+        assert!(!verifier.is_null(), "libmacaroons verifier");
+        Self {
+            text: CString::new(out).expect("base64 text has no NUL"),
+            verifier,
+        }
+    }
+
+    fn verify(&self) -> bool {
+        // SAFETY: the verifier is live until drop; the text is NUL-terminated.
+        unsafe {
+            cvt_lm_verify(
+                self.verifier,
+                black_box(self.text.as_ptr()),
+                ROOT_SECRET.as_ptr(),
+                ROOT_SECRET.len(),
+            ) == 1
+        }
+    }
+}
+
+impl Drop for Libmacaroons {
+    fn drop(&mut self) {
+        // SAFETY: created by `cvt_lm_verifier`, freed once.
+        unsafe { cvt_lm_verifier_free(self.verifier) }
+    }
 }
 
 /// Heap allocations per call of `f`, averaged over `calls` calls.
@@ -180,6 +278,8 @@ struct Fixture {
     macaroon_text: String,
     macaroon_key: macaroon::MacaroonKey,
     macaroon_verifier: macaroon::Verifier,
+    // libmacaroons
+    libmacaroons: Libmacaroons,
     // jsonwebtoken
     jwt_text: String,
     jwt_key: DecodingKey,
@@ -255,9 +355,11 @@ impl Fixture {
             macaroon_verifier.satisfy_exact(t.as_str().into());
         }
 
+        let libmacaroons = Libmacaroons::new("auth.example.com", &id_bytes, &texts);
+
         // jsonwebtoken: the identifier's fields as claims, the first time caveat as `exp`.
         let exp = match &typed[0] {
-            Caveat::Time(t) => t.valid_until,
+            Caveat::Time(t) => t.valid_until(),
             _ => unreachable!("caveat 0 is a time caveat"),
         };
         let claims = Claims {
@@ -293,6 +395,7 @@ impl Fixture {
             macaroon_text,
             macaroon_key,
             macaroon_verifier,
+            libmacaroons,
             jwt_text,
             jwt_key: DecodingKey::from_secret(ROOT_SECRET),
             jwt_validation,
@@ -338,6 +441,10 @@ impl Fixture {
         self.macaroon_verifier
             .verify(&m, &self.macaroon_key, Vec::new())
             .is_ok()
+    }
+
+    fn libmacaroons(&self) -> bool {
+        self.libmacaroons.verify()
     }
 
     fn jwt(&self) -> bool {
@@ -402,14 +509,24 @@ fn mac_from_midstates(inner: &[u32; 8], outer: &[u32; 8], msg: &[u8]) -> [u8; 32
 // ---------------------------------------------------------------------------------------------
 // Measurement.
 
-const NAMES: [&str; 6] = ["verify", "floor", "physical", "macaroon", "jwt", "cached"];
-const LABELS: [&str; 6] = [
+const CONTENDERS: usize = 7;
+const NAMES: [&str; CONTENDERS] = [
+    "verify",
+    "floor",
+    "physical",
+    "macaroon",
+    "jwt",
+    "cached",
+    "libmacaroons",
+];
+const LABELS: [&str; CONTENDERS] = [
     "caveat-token `verify_text` (text → decode → chain → caveats)",
     "naive floor: HMAC chain only, `hmac` + `sha2`, fresh key, same bytes",
     "physical floor: 4 SHA-256 compressions per step, root state cached",
     "`macaroon` 0.3 (V2 decode + verify, exact satisfiers)",
     "`jsonwebtoken` 11 HS256 (decode + validate + claims)",
     "caveat-token `VerificationCache` hit (caveats re-checked)",
+    "libmacaroons 0.3.0 C (V1 deserialize + verify, exact satisfiers)",
 ];
 /// Target CPU time of one batch.
 const BATCH_NS: u64 = 400_000;
@@ -421,7 +538,8 @@ fn call(f: &Fixture, which: usize) -> bool {
         2 => f.physical(),
         3 => f.macaroon(),
         4 => f.jwt(),
-        _ => f.cached(),
+        5 => f.cached(),
+        _ => f.libmacaroons(),
     }
 }
 
@@ -433,20 +551,36 @@ fn batch(f: &Fixture, which: usize, iters: u64) -> u64 {
     thread_cpu_ns() - start
 }
 
-fn median(v: &mut [f64]) -> f64 {
+/// The p-quantile (0 ≤ p ≤ 1) of `v`, linearly interpolated; sorts `v`.
+fn quantile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
+    let pos = p * (v.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+}
+
+/// 25th percentile, median and 75th percentile of a contender's rounds.
+#[derive(Clone, Copy, Default)]
+struct Spread {
+    p25: f64,
+    median: f64,
+    p75: f64,
+}
+
+impl Spread {
+    fn of(v: &mut [f64]) -> Self {
+        Self {
+            p25: quantile(v, 0.25),
+            median: quantile(v, 0.5),
+            p75: quantile(v, 0.75),
+        }
     }
 }
 
-/// Median ns per call of each contender, measured interleaved.
-fn measure(f: &Fixture, rounds: usize) -> [f64; 6] {
+/// Median ns per call of each contender (with its quartiles), measured interleaved.
+fn measure(f: &Fixture, rounds: usize) -> [Spread; CONTENDERS] {
     // Warm up and calibrate each contender's batch size.
-    let mut iters = [0u64; 6];
+    let mut iters = [0u64; CONTENDERS];
     for (w, it) in iters.iter_mut().enumerate() {
         assert!(call(f, w), "{} must accept its token (n={})", NAMES[w], f.n);
         let mut k = 16;
@@ -459,18 +593,58 @@ fn measure(f: &Fixture, rounds: usize) -> [f64; 6] {
             k *= 2;
         }
     }
-    let mut samples: Vec<Vec<f64>> = (0..6).map(|_| Vec::with_capacity(rounds)).collect();
+    let mut samples: Vec<Vec<f64>> = (0..CONTENDERS)
+        .map(|_| Vec::with_capacity(rounds))
+        .collect();
     for round in 0..rounds {
-        for j in 0..6 {
-            let w = (round + j) % 6;
+        for j in 0..CONTENDERS {
+            let w = (round + j) % CONTENDERS;
             samples[w].push(batch(f, w, iters[w]) as f64 / iters[w] as f64);
         }
     }
-    let mut out = [0.0; 6];
+    let mut out = [Spread::default(); CONTENDERS];
     for (o, s) in out.iter_mut().zip(samples.iter_mut()) {
-        *o = median(s);
+        *o = Spread::of(s);
     }
     out
+}
+
+/// The machine line: CPU model, SHA extensions, cores, and the median ns of one SHA-256
+/// compression (`compress256` on one block, as `sha2` runs it here).
+fn machine_line() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|r| r.trim_start_matches([' ', '\t', ':']))
+        })
+        .unwrap_or("unknown")
+        .to_owned();
+    #[cfg(target_arch = "x86_64")]
+    let sha = if std::arch::is_x86_feature_detected!("sha") {
+        "on"
+    } else {
+        "off"
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let sha = "n/a";
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mut state = IV;
+    let block = [[0x5au8; 64]];
+    let iters = 20_000u64;
+    let mut samples: Vec<f64> = (0..41)
+        .map(|_| {
+            let start = thread_cpu_ns();
+            for _ in 0..iters {
+                compress256(black_box(&mut state), black_box(&block));
+            }
+            (thread_cpu_ns() - start) as f64 / iters as f64
+        })
+        .collect();
+    black_box(state);
+    let ns = quantile(&mut samples, 0.5);
+    format!("MACHINE cpu=\"{model}\" sha-ni={sha} cores={cores} compression-ns={ns:.1}")
 }
 
 fn thousands(ns: f64) -> String {
@@ -495,6 +669,7 @@ fn allocs_text(a: f64) -> String {
 }
 
 fn main() {
+    println!("{}", machine_line());
     let rounds: usize = std::env::var("COMPARE_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
@@ -529,7 +704,7 @@ fn main() {
             f.macaroon_text.len(),
             f.jwt_text.len()
         );
-        let mut a = [0.0; 6];
+        let mut a = [0.0; CONTENDERS];
         for (w, slot) in a.iter_mut().enumerate() {
             *slot = allocations_per_call(1000, &mut || call(&f, w));
         }
@@ -537,33 +712,52 @@ fn main() {
         times.push(measure(&f, rounds));
     }
 
-    println!("ns per verification (median of {rounds} interleaved rounds, thread CPU time):");
+    println!(
+        "ns per verification: median (p25–p75) of {rounds} interleaved rounds, thread CPU time"
+    );
     println!();
     println!("| | n=1 | n=5 | n=20 | allocations (n=5) |");
     println!("|---|---|---|---|---|");
-    for w in 0..6 {
+    let cell = |s: &Spread| {
+        format!(
+            "{} ({}–{})",
+            thousands(s.median),
+            thousands(s.p25),
+            thousands(s.p75)
+        )
+    };
+    for w in 0..CONTENDERS {
         println!(
             "| {} | {} | {} | {} | {} |",
             LABELS[w],
-            thousands(times[0][w]),
-            thousands(times[1][w]),
-            thousands(times[2][w]),
-            allocs_text(allocs[1][w]),
+            cell(&times[0][w]),
+            cell(&times[1][w]),
+            cell(&times[2][w]),
+            // The C library allocates with libc's malloc, which the counting allocator of
+            // this (Rust) program does not see.
+            if NAMES[w] == "libmacaroons" {
+                "not counted (C malloc)".to_owned()
+            } else {
+                allocs_text(allocs[1][w])
+            },
         );
     }
     println!();
     // Each ratio for n = 1, 5, 20: (name, numerator row, denominator row).
     for (what, num, den) in [
         ("verify/floor", 0, 1),
+        ("verify/physical", 0, 2),
         ("macaroon/verify", 3, 0),
+        ("libmacaroons/verify", 6, 0),
         ("jwt/verify", 4, 0),
         ("verify/cached", 0, 5),
     ] {
         for (n, t) in ns_values.iter().zip(&times) {
-            println!("RATIO {what} n={n} {:.2}", t[num] / t[den]);
+            println!("RATIO {what} n={n} {:.2}", t[num].median / t[den].median);
         }
     }
     for (n, a) in ns_values.iter().zip(&allocs) {
         println!("ALLOCS verify n={n} {}", allocs_text(a[0]));
     }
+    throughput::report(&Fixture::new(5));
 }
