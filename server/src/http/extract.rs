@@ -210,10 +210,26 @@ impl FromRequestParts<AppState> for Caller {
         )
         .await?
         {
-            Some(verified) => Ok(Self(state.service.token_user(verified.token())?)),
+            Some(verified) => state
+                .service
+                .token_user(verified.token())
+                .map(Self)
+                .map_err(refused),
             None => Err(ServiceError::Unauthorized.into()),
         }
     }
+}
+
+/// A token that verified but may not act (a provider's, or of a revoked refresh family): 401
+/// as the authentication layer refuses, with the reason's id.
+fn refused(e: ServiceError) -> ApiError {
+    let mut error = ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        json!({"error": {"id": "unauthorized", "details": {"authError": {"id": e.id()}},
+                         "description": "The token was refused."}}),
+    );
+    error.www_authenticate = Some("Bearer error=\"invalid_token\"");
+    error
 }
 
 /// Admits the request under the per-client rate limit (429 `tooManyRequests` otherwise).

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
+use caveat_token::caveat::Interface;
 use caveat_token::Expect;
 use caveat_token_axum::Authenticator;
 use ipnet::IpNet;
@@ -61,7 +62,10 @@ pub fn router(service: Arc<Service>, config: &HttpConfig) -> Router {
     let auth = Authenticator::builder(service.key_ring())
         .verifier(service.verifier())
         .trust_proxies(config.trusted_proxies.iter().copied())
-        .context(|_, ctx| ctx.expecting(Expect::Access))
+        .context(|_, ctx| {
+            ctx.expecting(Expect::Access)
+                .with_interface(Interface::Rest)
+        })
         .on_usage(4096, move |event| {
             usage_service.record_use(&event.token_id, event.at);
             std::future::ready(())

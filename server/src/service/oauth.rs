@@ -180,7 +180,7 @@ impl Service {
         ip: Option<std::net::IpAddr>,
     ) -> Result<TokenPair, AccessGrant> {
         let at = now();
-        let ctx = Self::context(at, ip, None, Expect::Access)?;
+        let ctx = Self::context(at, ip, Some("rest"), Expect::Access)?;
         let verified = self.verify(apikey, &ctx)?;
         let user = self.token_user(&verified)?;
         let generation = self.generation_of(&user).await?;
