@@ -75,7 +75,11 @@ fn no_input_gets_a_5xx_or_a_non_json_error() {
     let db = Db::new();
     db.add_user("alice", "alice-pw");
     // A generous limit: this test is about answers, not about the limiter.
-    let server = Server::start(&db, &["--rate-limit", "10000", "--rate-burst", "10000"], &[]);
+    let server = Server::start(
+        &db,
+        &["--rate-limit", "10000", "--rate-burst", "10000"],
+        &[],
+    );
     let auth = basic("alice", "alice-pw");
     let header_sets: Vec<Vec<(&str, &str)>> = vec![
         vec![],
@@ -160,5 +164,7 @@ fn unauthenticated_routes_are_rate_limited() {
     assert!(statuses[..5].iter().all(|(s, _)| *s == 200), "{statuses:?}");
     // One token a second refills: at most a few more get through in the time of the test.
     assert!(limited.len() >= 10, "{statuses:?}");
-    assert!(limited.iter().all(|(_, retry)| retry.as_deref() == Some("1")));
+    assert!(limited
+        .iter()
+        .all(|(_, retry)| retry.as_deref() == Some("1")));
 }

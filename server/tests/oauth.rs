@@ -155,6 +155,12 @@ fn an_api_key_is_exchanged_for_an_hour_and_never_more_than_it_allows() {
     assert_eq!(caveats[0]["whitelist"][0], "127.0.0.0/8", "{caveats}");
     assert_eq!(caveats[1]["type"], "time");
 
+    // Introspection: active (the caller of /introspect is not the holder, so the address
+    // caveat is not cleared against it).
+    let auth_h = [("authorization", auth.as_str())];
+    let i = server.post_form("/introspect", &auth_h, &[("token", &access)]);
+    assert_eq!(i.json()["active"], true, "{}", i.body);
+
     // A key minted for another interface is not exchanged through the REST API.
     let r = server.post_json(
         ME,

@@ -238,12 +238,9 @@ impl Service {
                 _ => json!({"active": false}),
             });
         }
-        let at = now();
-        let ctx = Self::context(at, None, None, Expect::Access)?;
-        let Ok(verified) = self.verify(token, &ctx) else {
+        let Some((id, exp)) = self.active(token, now()) else {
             return Ok(json!({"active": false}));
         };
-        let id = verified.identifier();
         let mut out = json!({
             "active": true,
             "token_type": "Bearer",
@@ -251,7 +248,7 @@ impl Service {
             "jti": id.token_id,
             "iss": id.location,
         });
-        if let (Some(exp), Value::Object(o)) = (verified.expires(), &mut out) {
+        if let (Some(exp), Value::Object(o)) = (exp, &mut out) {
             o.insert("exp".into(), json!(exp));
         }
         Ok(out)
@@ -323,6 +320,56 @@ impl Service {
             self.revoke_family_in_mirror(family);
         }
         Ok(())
+    }
+
+    /// Whether a token is active for introspection: its signature verifies, it is an access
+    /// token, it is not revoked (named status, generation, refresh family) and not expired.
+    /// Caveats that depend on the request (address, interface, …) are not cleared: the caller
+    /// of `/introspect` is not the token's holder, so there is no request to clear them
+    /// against. Returns the identifier and the expiry.
+    fn active(&self, text: &str, at: u64) -> Option<(Identifier<'static>, Option<u64>)> {
+        let token = caveat_token::Token::from_text(text, self.verifier.limits()).ok()?;
+        let signed = self.verifier.check_signature(&token, &self.keys).ok()?;
+        // A third-party caveat needs a discharge that introspection does not have.
+        if signed.token().untrusted_third_party_caveats().len() > 0 {
+            return None;
+        }
+        let id = signed.identifier().ok()?.into_owned();
+        Expect::Access.check(&id.token_type).ok()?;
+        let current = match id.persistence {
+            Persistence::Named => self.named.named_status(&id.token_id) == NamedStatus::Active,
+            Persistence::Temporary { generation } => {
+                self.generations.get(&id.subject.to_string()) == Some(generation)
+            }
+        };
+        if !current {
+            return None;
+        }
+        if let TokenType::Access {
+            session: Some(family),
+        } = &id.token_type
+        {
+            if self
+                .families
+                .read()
+                .map_or(true, |f| f.contains(family.as_ref()))
+            {
+                return None;
+            }
+        }
+        // Every caveat must decode (an unknown one fails closed); the earliest time caveat is
+        // the expiry, and a temporary token must have one.
+        let mut exp: Option<u64> = None;
+        for caveat in signed.token().untrusted_caveats() {
+            if let Caveat::Time(t) = caveat.ok()? {
+                exp = Some(exp.map_or(t.valid_until(), |e| e.min(t.valid_until())));
+            }
+        }
+        match (exp, id.persistence) {
+            (Some(e), _) if e <= at => None,
+            (None, Persistence::Temporary { .. }) => None,
+            _ => Some((id, exp)),
+        }
     }
 
     /// The identifier of a token whose signature verifies under one of the keys (caveats not
