@@ -5,6 +5,7 @@ mod extract;
 mod limit;
 mod oauth;
 mod onezone;
+pub mod openapi;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -113,6 +114,10 @@ pub fn router(service: Arc<Service>, config: &HttpConfig) -> Router {
         .route("/api/createApiToken", get(oauth::insight_create))
         .route("/api/getApiTokens", get(oauth::insight_list))
         .route("/api/revokeApiToken", get(oauth::insight_revoke))
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
         .route(
             "/health",
             get(|| async { axum::Json(json!({"status": "ok"})) }),
