@@ -11,6 +11,8 @@
 //! columns only.
 
 mod sqlite;
+#[cfg(test)]
+mod suite;
 
 use std::fmt;
 
