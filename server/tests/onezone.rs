@@ -276,3 +276,35 @@ fn wrong_credentials_and_forged_tokens_are_refused() {
     let t = t.json()["token"].as_str().expect("token").to_owned();
     assert_eq!(verify(&server, &t).error_id(), "tokenInvalid");
 }
+
+#[test]
+fn behind_a_trusted_proxy_the_forwarded_client_address_counts() {
+    let db = Db::new();
+    db.add_user("alice", "alice-pw");
+    let auth = basic("alice", "alice-pw");
+    let h = [("authorization", auth.as_str())];
+    let proxied = Server::start(&db, &["--trust-proxy", "127.0.0.0/8"], &[]);
+    let r = proxied.post_json(
+        NAMED,
+        &h,
+        &json!({"name": "office", "caveats": [{"type": "ip", "whitelist": ["10.0.0.0/8"]}]}),
+    );
+    let token = r.json()["token"].as_str().expect("token").to_owned();
+    let from = |server: &Server, xff: Option<&str>| {
+        let mut headers = vec![("x-auth-token", token.as_str())];
+        if let Some(x) = xff {
+            headers.push(("x-forwarded-for", x));
+        }
+        server.get(NAMED, &headers).status
+    };
+    assert_eq!(from(&proxied, Some("10.1.2.3")), 200);
+    assert_eq!(from(&proxied, Some("192.0.2.7")), 401);
+    assert_eq!(from(&proxied, None), 401, "the proxy itself is not in 10/8");
+    // The left-most entry is whatever the client wrote: only the hop the proxy added counts.
+    assert_eq!(from(&proxied, Some("10.1.2.3, 192.0.2.7")), 401);
+    assert!(proxied.stop());
+
+    // Without --trust-proxy the header is ignored.
+    let direct = Server::start(&db, &[], &[]);
+    assert_eq!(from(&direct, Some("10.1.2.3")), 401);
+}
