@@ -308,3 +308,35 @@ fn behind_a_trusted_proxy_the_forwarded_client_address_counts() {
     let direct = Server::start(&db, &[], &[]);
     assert_eq!(from(&direct, Some("10.1.2.3")), 401);
 }
+
+#[test]
+fn the_maximum_ttl_is_configurable_and_sigint_stops_cleanly() {
+    let db = Db::new();
+    db.add_user("alice", "alice-pw");
+    let (ok, listing, _) = db.cli(&["user", "list"], "", &[]);
+    assert!(ok && listing.starts_with("alice\t"), "{listing}");
+    let server = Server::start(&db, &["--max-temporary-ttl", "60"], &[]);
+    let auth = basic("alice", "alice-pw");
+    let h = [("authorization", auth.as_str())];
+    let r = server.post_json(TEMP, &h, &json!({"caveats": [time_caveat(300)]}));
+    assert_eq!(r.error_id(), "tokenTimeCaveatRequired");
+    assert_eq!(r.json()["error"]["details"]["maxTtl"], 60);
+    assert_eq!(
+        server
+            .post_json(TEMP, &h, &json!({"caveats": [time_caveat(30)]}))
+            .status,
+        201
+    );
+    // The password grant's access token is capped by the maximum too.
+    let pair = server.post_form(
+        "/token",
+        &[],
+        &[
+            ("grant_type", "password"),
+            ("username", "alice"),
+            ("password", "alice-pw"),
+        ],
+    );
+    assert_eq!(pair.json()["expires_in"], 60, "{}", pair.body);
+    assert!(server.signal("-INT"), "SIGINT is a clean exit");
+}

@@ -164,7 +164,7 @@ pub fn document() -> Value {
     );
     paths.insert(format!("{oz}/tokens/examine"), json!({
         "post": op("What a token says about itself, unverified", false,
-                   Some(json_body(json!({"type": "object", "properties": {"token": {"type": "string"}}}))),
+                   Some(json_body(json!({"type": "object", "additionalProperties": false, "required": ["token"], "properties": {"token": {"type": "string"}}}))),
                    &[("200", described("The token's fields", Some(schema_ref("Examined"))))]),
     }));
     paths.insert("/token".into(), json!({
@@ -238,9 +238,9 @@ fn schemas() -> Value {
         "TokenText": {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}},
         "Generation": {"type": "object", "required": ["generation"], "properties": {"generation": {"type": "integer", "minimum": 0}}},
         "TokenIds": {"type": "object", "required": ["tokens"], "properties": {"tokens": {"type": "array", "items": {"type": "string"}}}},
-        "TemporaryRequest": {"type": "object", "additionalProperties": false, "properties": {
+        "TemporaryRequest": {"type": "object", "additionalProperties": false, "required": ["caveats"], "properties": {
             "type": {"type": "object"}, "caveats": caveats.clone()}},
-        "NamedRequest": {"type": "object", "additionalProperties": false, "properties": {
+        "NamedRequest": {"type": "object", "additionalProperties": false, "required": ["name"], "properties": {
             "name": {"type": "string"}, "type": {"type": "object"}, "caveats": caveats.clone(),
             "customMetadata": {"type": "object"}}},
         "NamedUpdate": {"type": "object", "additionalProperties": false, "properties": {
@@ -256,7 +256,7 @@ fn schemas() -> Value {
                 "revoked": {"type": "boolean"}, "lastUsed": {"type": "integer", "nullable": true}}},
         "Subject": {"type": "object", "required": ["type", "id"], "properties": {
             "type": {"type": "string", "enum": ["user", "oneprovider"]}, "id": {"type": "string"}}},
-        "VerifyRequest": {"type": "object", "additionalProperties": false, "properties": {
+        "VerifyRequest": {"type": "object", "additionalProperties": false, "required": ["token"], "properties": {
             "token": {"type": "string"}, "peerIp": {"type": "string"}, "interface": {"type": "string"},
             "expectedInviteType": {"type": "string"}}},
         "VerifyResult": {"type": "object", "required": ["subject", "ttl"], "properties": {
@@ -265,14 +265,14 @@ fn schemas() -> Value {
             "subject": schema_ref("Subject"), "ttl": {"type": "integer", "nullable": true},
             "type": {"type": "object"}}},
         "Examined": {"type": "object", "required": ["id", "subject", "type", "persistence", "caveats"]},
-        "TokenForm": {"type": "object", "properties": {
-            "grant_type": {"type": "string"}, "username": {"type": "string"}, "password": {"type": "string"},
+        "TokenForm": {"type": "object", "required": ["grant_type"], "properties": {
+            "grant_type": {"type": "string", "enum": ["password", "refresh_token", "urn:ibm:params:oauth:grant-type:apikey"]}, "username": {"type": "string"}, "password": {"type": "string"},
             "refresh_token": {"type": "string"}, "apikey": {"type": "string"}}},
         "TokenPair": {"type": "object", "required": ["access_token", "token_type", "expires_in", "expiration"],
             "properties": {"access_token": {"type": "string"}, "refresh_token": {"type": "string"},
                 "token_type": {"type": "string", "enum": ["Bearer"]}, "expires_in": {"type": "integer"},
                 "expiration": {"type": "integer"}}},
-        "TokenParam": {"type": "object", "properties": {"token": {"type": "string"},
+        "TokenParam": {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"},
             "token_type_hint": {"type": "string"}}},
         "Introspection": {"type": "object", "required": ["active"], "properties": {
             "active": {"type": "boolean"}, "token_type": {"type": "string"}, "sub": {"type": "string"},

@@ -120,13 +120,18 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits; returns whether it exited successfully.
-    pub fn stop(mut self) -> bool {
+    pub fn stop(self) -> bool {
+        self.signal("-TERM")
+    }
+
+    /// Sends a signal (`-TERM`, `-INT`) and waits; returns whether it exited successfully.
+    pub fn signal(mut self, signal: &str) -> bool {
         let pid = self.child.id().to_string();
-        let killed = Command::new("kill")
-            .args(["-TERM", &pid])
+        let sent = Command::new("kill")
+            .args([signal, &pid])
             .status()
             .expect("kill");
-        assert!(killed.success());
+        assert!(sent.success());
         self.child.wait().expect("wait").success()
     }
 
