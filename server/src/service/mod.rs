@@ -227,10 +227,10 @@ impl Service {
     /// `Unauthorized` for an unknown user or a wrong password.
     pub async fn login(&self, name: &str, password: &str) -> Result<User, ServiceError> {
         let owned = name.to_owned();
-        let row = self
-            .blocking(move |s| s.user_by_name(&owned))
-            .await?
-            .ok_or(ServiceError::Unauthorized)?;
+        let Some(row) = self.blocking(move |s| s.user_by_name(&owned)).await? else {
+            self.passwords.check_unknown(password).await;
+            return Err(ServiceError::Unauthorized);
+        };
         if !self.passwords.check(&row, password).await {
             return Err(ServiceError::Unauthorized);
         }

@@ -4,7 +4,7 @@
 //! the cache holds SHA-256 digests keyed by a random per-process salt, never a password.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -42,10 +42,11 @@ fn verify_password(hash: &str, password: &str) -> bool {
     })
 }
 
-/// Remembered successful checks.
+/// Remembered successful checks, and a stand-in hash for unknown users.
 pub struct PasswordCache {
     salt: [u8; 32],
     ok: Mutex<HashMap<[u8; 32], Instant>>,
+    stand_in: Arc<OnceLock<String>>,
 }
 
 impl Default for PasswordCache {
@@ -55,6 +56,7 @@ impl Default for PasswordCache {
             // opaque.
             salt: keys::random::<32>().unwrap_or([0; 32]),
             ok: Mutex::new(HashMap::new()),
+            stand_in: Arc::new(OnceLock::new()),
         }
     }
 }
@@ -72,6 +74,19 @@ impl PasswordCache {
             h.update(part);
         }
         h.finalize().into()
+    }
+
+    /// Spends what checking a password costs, for a user that does not exist, so that the
+    /// time of a refusal does not tell unknown users from wrong passwords. Always false.
+    pub async fn check_unknown(&self, password: &str) -> bool {
+        let stand_in = Arc::clone(&self.stand_in);
+        let password = password.to_owned();
+        let _ = tokio::task::spawn_blocking(move || {
+            let hash = stand_in.get_or_init(|| hash_password("stand-in").unwrap_or_default());
+            verify_password(hash, &password)
+        })
+        .await;
+        false
     }
 
     /// Whether `password` is the user's.
@@ -123,6 +138,7 @@ mod tests {
         // Remembered, and still only for the right password.
         assert!(cache.check(&row, "s3cret").await);
         assert!(!cache.check(&row, "s3cret ").await);
+        assert!(!cache.check_unknown("s3cret").await);
         let garbage = UserRow {
             password_hash: "not a hash".into(),
             ..row
