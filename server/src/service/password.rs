@@ -17,6 +17,10 @@ use crate::store::UserRow;
 /// How long a successful password check is remembered.
 const REMEMBER: Duration = Duration::from_secs(300);
 
+/// Most argon2 runs at once: each takes 19 MiB and a core for tens of milliseconds, so a flood
+/// of wrong passwords queues here rather than exhausting memory.
+const MAX_CONCURRENT_CHECKS: usize = 4;
+
 /// Most remembered checks; past it the cache is emptied (a memory bound, not a policy).
 const MAX_REMEMBERED: usize = 10_000;
 
@@ -47,6 +51,7 @@ pub struct PasswordCache {
     salt: [u8; 32],
     ok: Mutex<HashMap<[u8; 32], Instant>>,
     stand_in: Arc<OnceLock<String>>,
+    permits: tokio::sync::Semaphore,
 }
 
 impl Default for PasswordCache {
@@ -57,6 +62,7 @@ impl Default for PasswordCache {
             salt: keys::random::<32>().unwrap_or([0; 32]),
             ok: Mutex::new(HashMap::new()),
             stand_in: Arc::new(OnceLock::new()),
+            permits: tokio::sync::Semaphore::new(MAX_CONCURRENT_CHECKS),
         }
     }
 }
@@ -79,6 +85,9 @@ impl PasswordCache {
     /// Spends what checking a password costs, for a user that does not exist, so that the
     /// time of a refusal does not tell unknown users from wrong passwords. Always false.
     pub async fn check_unknown(&self, password: &str) -> bool {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return false;
+        };
         let stand_in = Arc::clone(&self.stand_in);
         let password = password.to_owned();
         let _ = tokio::task::spawn_blocking(move || {
@@ -101,6 +110,9 @@ impl PasswordCache {
         if remembered {
             return true;
         }
+        let Ok(_permit) = self.permits.acquire().await else {
+            return false;
+        };
         let hash = user.password_hash.clone();
         let password = password.to_owned();
         let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
