@@ -4,6 +4,7 @@
 //! then reuses). It exits non-zero on any surprise: a step that fails, a denied request that is
 //! accepted, a tampered token that verifies, or a denial for another reason than the expected one.
 
+use caveat_token::SignatureError;
 use std::net::IpAddr;
 
 use caveat_token::{
@@ -97,7 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|t| verifier.verify(t, &key, &allowed))
     {
         Ok(_) => return Err(surprise("6. tampered", "the token verified".into())),
-        Err(Error::TokenInvalid) => println!("6. tampered:   tokenInvalid"),
+        Err(Error::Signature(SignatureError::Invalid)) => println!("6. tampered:   tokenInvalid"),
         Err(e) => {
             return Err(surprise(
                 "6. tampered",

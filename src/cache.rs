@@ -231,7 +231,7 @@ impl VerificationCache {
         let identifier = token.untrusted_identifier()?.into_owned();
         let key = keys
             .key_for(&KeyQuery::new(&token, identifier.key_id.as_deref()))
-            .ok_or(Error::TokenInvalid)?;
+            .ok_or(Error::INVALID)?;
         // Verify under exactly the key whose fingerprint is remembered (a single key is a key
         // source that answers every key id with itself).
         let verified = self.verifier.verify(token, key, ctx)?;
@@ -787,7 +787,9 @@ mod tests {
             (context(100, 0, 1, 0), 2),
         ] {
             match cache.verify_text(&text, &keys, &ctx) {
-                Err(Error::TokenCaveatUnverified { index: i, .. }) => assert_eq!(i, index),
+                Err(Error::Denied(crate::DenialError::CaveatUnverified { index: i, .. })) => {
+                    assert_eq!(i, index)
+                }
                 other => panic!("expected caveat {index} to fail, got {other:?}"),
             }
         }

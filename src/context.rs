@@ -2,6 +2,7 @@
 //! ([`Context`]), and what kind of token it expects ([`Expect`]). The library never reads a
 //! clock or a socket; the caller fills these in.
 
+use crate::error::{DenialError, ValueError};
 use std::net::IpAddr;
 
 use crate::caveat::{Interface, Service};
@@ -33,9 +34,9 @@ impl Expect {
             "invite" => Ok(Self::Invite(None)),
             _ => match text.strip_prefix("invite:") {
                 Some(name) => Ok(Self::Invite(Some(InviteType::parse(name)?))),
-                None => Err(Error::BadValueTokenType {
+                None => Err(Error::Value(ValueError::TokenType {
                     reason: "expected access, identity, invite or invite:<inviteType>",
-                }),
+                })),
             },
         }
     }
@@ -56,16 +57,16 @@ impl Expect {
             {
                 Ok(())
             }
-            (Self::Access, other) => Err(Error::NotAnAccessToken {
-                received: other.to_json(),
-            }),
-            (Self::Identity, other) => Err(Error::NotAnIdentityToken {
-                received: other.to_json(),
-            }),
-            (Self::Invite(want), other) => Err(Error::NotAnInviteToken {
-                expected_invite_type: want.map(|t| t.name().to_owned()),
-                received: other.to_json(),
-            }),
+            (Self::Access, other) => Err(Error::Denied(DenialError::NotAnAccessToken {
+                received: other.clone().into_owned(),
+            })),
+            (Self::Identity, other) => Err(Error::Denied(DenialError::NotAnIdentityToken {
+                received: other.clone().into_owned(),
+            })),
+            (Self::Invite(want), other) => Err(Error::Denied(DenialError::NotAnInviteToken {
+                expected_invite_type: want,
+                received: other.clone().into_owned(),
+            })),
         }
     }
 }

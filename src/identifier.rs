@@ -4,6 +4,7 @@
 //! Nothing here is trusted by itself: an [`Identifier`] read from a token is a claim until a
 //! verifier checked the token's signature (see [`crate::VerifiedToken::identifier`]).
 
+use crate::error::ValueError;
 use std::borrow::Cow;
 
 use serde_json::{json, Value};
@@ -28,10 +29,7 @@ impl<'a> Subject<'a> {
     /// # Errors
     /// `badValueIdentifier` (key `subject`) for anything else.
     pub fn parse(text: &'a str) -> Result<Self, Error> {
-        let bad = |reason| Error::BadValueIdentifier {
-            key: "subject",
-            reason,
-        };
+        let bad = |reason| Error::bad_identifier("subject", reason);
         let (kind, id) = text
             .split_once('-')
             .ok_or(bad("expected usr-<id> or prv-<id>"))?;
@@ -154,8 +152,10 @@ impl InviteType {
     /// # Errors
     /// `badValueInviteType` for a name that is not one of the fourteen.
     pub fn parse(name: &str) -> Result<Self, Error> {
-        Self::from_name(name).ok_or_else(|| Error::BadValueInviteType {
-            value: name.to_owned(),
+        Self::from_name(name).ok_or_else(|| {
+            Error::Value(ValueError::InviteType {
+                value: name.to_owned(),
+            })
         })
     }
 }
@@ -195,7 +195,7 @@ impl<'a> TokenType<'a> {
     /// # Errors
     /// `badValueTokenType` or `badValueInviteType`.
     pub fn parse(text: &'a str) -> Result<Self, Error> {
-        let bad = |reason| Error::BadValueTokenType { reason };
+        let bad = |reason| Error::Value(ValueError::TokenType { reason });
         let mut parts = text.splitn(4, ':');
         match parts.next() {
             Some("access") => match parts.next() {
@@ -314,7 +314,7 @@ impl Identifier<'_> {
     /// # Errors
     /// `badValueIdentifier` naming the field.
     pub fn validate(&self) -> Result<(), Error> {
-        let bad = |key, reason| Error::BadValueIdentifier { key, reason };
+        let bad = Error::bad_identifier;
         check_location(&self.location).map_err(|r| bad("location", r))?;
         if let Some(k) = &self.key_id {
             check_id(k).map_err(|r| bad("keyId", r))?;

@@ -9,6 +9,7 @@
 use crate::caveat::Caveat;
 use crate::codec::Format;
 use crate::error::Error;
+use crate::error::{DenialError, ValueError};
 use crate::identifier::{Identifier, Persistence, TokenType};
 use crate::key::RootKey;
 use crate::token::Token;
@@ -122,9 +123,9 @@ impl IssuancePolicy {
             .min();
         match earliest.and_then(|until| until.checked_sub(now)) {
             Some(ttl) if ttl > 0 && ttl <= self.max_ttl => Ok(()),
-            _ => Err(Error::TokenTimeCaveatRequired {
+            _ => Err(Error::Value(ValueError::TimeCaveatRequired {
                 max_ttl: Some(self.max_ttl),
-            }),
+            })),
         }
     }
 
@@ -166,16 +167,16 @@ impl IssuancePolicy {
     ) -> Result<Token, Error> {
         let source = original.identifier();
         if !matches!(source.token_type, TokenType::Access { .. }) {
-            return Err(Error::NotAnAccessToken {
-                received: source.token_type.to_json(),
-            });
+            return Err(Error::Denied(DenialError::NotAnAccessToken {
+                received: source.token_type.clone().into_owned(),
+            }));
         }
         if let Persistence::Temporary { generation } = source.persistence {
             if generation < request.current_generation {
-                return Err(Error::TokenRevoked);
+                return Err(Error::REVOKED);
             }
             if generation > request.current_generation {
-                return Err(Error::TokenInvalid);
+                return Err(Error::INVALID);
             }
         }
         let identifier = Identifier {
@@ -185,9 +186,9 @@ impl IssuancePolicy {
             },
             ..source
         };
-        let required = Error::TokenTimeCaveatRequired {
+        let required = Error::Value(ValueError::TimeCaveatRequired {
             max_ttl: Some(self.max_ttl),
-        };
+        });
         // The new caveat alone must respect the maximum (the original may expire sooner)...
         if request.ttl == 0 || request.ttl > self.max_ttl {
             return Err(required);

@@ -4,6 +4,7 @@
 //! one-way fingerprint by which the verification cache recognizes it. It never prints, has no
 //! `==` (use [`RootKey::ct_eq`]) and is wiped on drop.
 
+use crate::error::ValueError;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -53,9 +54,9 @@ impl RootKey {
     /// `badValueKey` when the secret is empty.
     pub fn from_bytes(secret: &[u8]) -> Result<Self, Error> {
         if secret.is_empty() {
-            return Err(Error::BadValueKey {
+            return Err(Error::Value(ValueError::Key {
                 reason: "empty key",
-            });
+            }));
         }
         let derived = chain::derive_key(secret);
         let state = RootState::new(&derived);
@@ -73,8 +74,8 @@ impl RootKey {
     /// # Errors
     /// `badValueKey` when the text is not hex or is empty.
     pub fn from_hex(text: &str) -> Result<Self, Error> {
-        let mut bytes =
-            hex::decode(text.trim()).map_err(|_| Error::BadValueKey { reason: "not hex" })?;
+        let mut bytes = hex::decode(text.trim())
+            .map_err(|_| Error::Value(ValueError::Key { reason: "not hex" }))?;
         let key = Self::from_bytes(&bytes);
         bytes.zeroize();
         key

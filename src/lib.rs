@@ -45,7 +45,10 @@ pub use chain::Tag;
 pub use codec::Limits;
 pub use context::{Context, Expect};
 pub use denial::Denial;
-pub use error::{CaveatRef, Error, ERROR_IDS};
+pub use error::{
+    CaveatRef, DecodeError, DenialError, DischargeError, Error, ErrorId, Limit, RevocationError,
+    SignatureError, UnknownErrorId, ValueError, ERROR_IDS,
+};
 pub use format::Format;
 pub use geo::{GeoInfo, GeoSource, GeoTable, Region};
 pub use identifier::{Identifier, InviteType, Persistence, Subject, TokenType, MAX_ID_LEN};

@@ -11,6 +11,7 @@
 
 use crate::caveat::{Caveat, DataObjectIdCaveat, DataPathCaveat, Gri, Operation, ServiceKind};
 use crate::denial::Denial;
+use crate::error::DenialError;
 use crate::error::{CaveatRef, Error};
 
 /// One restriction: the caveat and where it sits (the token, or one of its discharges).
@@ -85,13 +86,13 @@ impl Restrictions {
         for r in &self.items {
             if let Caveat::Api(api) = &r.caveat {
                 if !api.allows(service, operation, gri) {
-                    let error = Error::TokenCaveatUnverified {
+                    let error = Error::Denied(DenialError::CaveatUnverified {
                         index: r.at.index,
-                        caveat: api.to_json(),
+                        caveat: Box::new(r.caveat.clone()),
                         reason: Denial::OperationNotAllowed {
                             operation: format!("{service}/{operation}/{gri}"),
                         },
-                    };
+                    });
                     return Err(match r.at.discharge {
                         None => error,
                         Some(discharge) => Error::InDischarge {

@@ -56,15 +56,15 @@ pub fn check(
     match identifier.persistence {
         Persistence::Named => match named.map(|s| s.named_status(&identifier.token_id)) {
             None | Some(NamedStatus::Active) => Ok(()),
-            Some(NamedStatus::Revoked) => Err(Error::TokenRevoked),
-            Some(NamedStatus::Unknown) => Err(Error::TokenInvalid),
+            Some(NamedStatus::Revoked) => Err(Error::REVOKED),
+            Some(NamedStatus::Unknown) => Err(Error::INVALID),
         },
         Persistence::Temporary { generation } => match generations {
             None => Ok(()),
             Some(s) => match s.current_generation(&identifier.subject) {
                 Some(current) if generation == current => Ok(()),
-                Some(current) if generation < current => Err(Error::TokenRevoked),
-                _ => Err(Error::TokenInvalid),
+                Some(current) if generation < current => Err(Error::REVOKED),
+                _ => Err(Error::INVALID),
             },
         },
     }

@@ -10,6 +10,7 @@
 use crate::chain::{self, Tag};
 use crate::codec;
 use crate::error::{CaveatRef, Error};
+use crate::error::{DischargeError, Limit};
 use crate::key::RootKey;
 use crate::lookup::{KeyQuery, KeySource};
 use crate::third_party::{self, MAX_DISCHARGES, MAX_DISCHARGE_DEPTH};
@@ -24,7 +25,7 @@ pub(crate) fn check_signature<K: KeySource + ?Sized>(token: &Token, keys: &K) ->
         let identifier = token.untrusted_identifier()?;
         keys.key_for(&KeyQuery::new(token, identifier.key_id.as_deref()))
     }
-    .ok_or(Error::TokenInvalid)?;
+    .ok_or(Error::INVALID)?;
     let computed = third_party::run_chain(
         chain::start(key.state(), token.identifier_bytes()),
         token.spans(),
@@ -33,7 +34,7 @@ pub(crate) fn check_signature<K: KeySource + ?Sized>(token: &Token, keys: &K) ->
     if computed.ct_eq(token.spans().tag_bytes()) {
         Ok(())
     } else {
-        Err(Error::TokenInvalid)
+        Err(Error::INVALID)
     }
 }
 
@@ -42,14 +43,14 @@ pub(crate) fn check_signature<K: KeySource + ?Sized>(token: &Token, keys: &K) ->
 /// third-party caveat, in chain order, has none.
 pub(crate) fn first_missing(token: &Token) -> Error {
     match token.spans().third_party.first() {
-        Some(span) => Error::DischargeMissing {
+        Some(span) => Error::Discharge(DischargeError::Missing {
             caveat: CaveatRef {
                 discharge: None,
                 index: span.index,
             },
             cid: codec::display_bytes(token.spans().slice(&span.cid)),
-        },
-        None => Error::TokenInvalid,
+        }),
+        None => Error::INVALID,
     }
 }
 
@@ -72,10 +73,7 @@ pub(crate) fn verify_tree(
     discharges: &[Token],
 ) -> Result<Vec<usize>, Error> {
     if discharges.len() > MAX_DISCHARGES {
-        return Err(Error::TokenTooLarge {
-            limit: "discharges",
-            max: MAX_DISCHARGES,
-        });
+        return Err(Error::too_large(Limit::Discharges, MAX_DISCHARGES));
     }
 
     let mut stack: Vec<Pending> = Vec::new();
@@ -87,17 +85,17 @@ pub(crate) fn verify_tree(
         &mut stack,
     );
     if !root_tag.ct_eq(token.spans().tag_bytes()) {
-        return Err(Error::TokenInvalid);
+        return Err(Error::INVALID);
     }
     for (j, d) in discharges.iter().enumerate() {
         if let Some(i) = discharges[..j]
             .iter()
             .position(|e| e.identifier_bytes() == d.identifier_bytes())
         {
-            return Err(Error::DischargeAmbiguous {
+            return Err(Error::Discharge(DischargeError::Ambiguous {
                 identifier: codec::display_bytes(d.identifier_bytes()),
                 discharges: [i, j],
-            });
+            }));
         }
     }
 
@@ -114,36 +112,37 @@ pub(crate) fn verify_tree(
             continue;
         };
         if p.depth > MAX_DISCHARGE_DEPTH {
-            return Err(Error::DischargeTooDeep {
+            return Err(Error::Discharge(DischargeError::TooDeep {
                 max: MAX_DISCHARGE_DEPTH,
                 caveat: p.caveat,
-            });
+            }));
         }
-        let caveat_key = third_party::open(&p.tag, holder.spans().slice(&span.vid))
-            .ok_or(Error::ThirdPartyCaveatInvalid { caveat: p.caveat })?;
+        let caveat_key = third_party::open(&p.tag, holder.spans().slice(&span.vid)).ok_or(
+            Error::Discharge(DischargeError::ThirdPartyCaveatInvalid { caveat: p.caveat }),
+        )?;
         let cid = holder.spans().slice(&span.cid);
         let Some(d) = discharges.iter().position(|t| t.identifier_bytes() == cid) else {
-            return Err(Error::DischargeMissing {
+            return Err(Error::Discharge(DischargeError::Missing {
                 caveat: p.caveat,
                 cid: codec::display_bytes(cid),
-            });
+            }));
         };
         if used[d] {
             // A cycle when the discharge asked for is the holder or one of its ancestors.
             let mut at = p.caveat.discharge;
             while let Some(a) = at {
                 if a == d {
-                    return Err(Error::DischargeCycle {
+                    return Err(Error::Discharge(DischargeError::Cycle {
                         discharge: d,
                         caveat: p.caveat,
-                    });
+                    }));
                 }
                 at = parent[a];
             }
-            return Err(Error::DischargeReused {
+            return Err(Error::Discharge(DischargeError::Reused {
                 discharge: d,
                 caveat: p.caveat,
-            });
+            }));
         }
         used[d] = true;
         parent[d] = p.caveat.discharge;
@@ -155,17 +154,17 @@ pub(crate) fn verify_tree(
         let carried = discharge.spans().tag_bytes();
         if !third_party::bind(&root_tag, &computed).ct_eq(carried) {
             return Err(if computed.ct_eq(carried) {
-                Error::DischargeUnbound { discharge: d }
+                Error::Discharge(DischargeError::Unbound { discharge: d })
             } else {
-                Error::DischargeInvalid { discharge: d }
+                Error::Discharge(DischargeError::Invalid { discharge: d })
             });
         }
     }
     if let Some(d) = used.iter().position(|u| !u) {
-        return Err(Error::DischargeUnused {
+        return Err(Error::Discharge(DischargeError::Unused {
             discharge: d,
             identifier: codec::display_bytes(discharges[d].identifier_bytes()),
-        });
+        }));
     }
     Ok(order)
 }

@@ -8,6 +8,7 @@ use crate::caveat::Caveat;
 use crate::chain::{self, Tag};
 use crate::codec::{self, Format};
 use crate::error::Error;
+use crate::error::{DenialError, ValueError};
 use crate::identifier::{Identifier, Persistence};
 use crate::key::RootKey;
 use crate::spans::Spans;
@@ -113,7 +114,9 @@ impl Token {
         if matches!(identifier.persistence, Persistence::Temporary { .. })
             && !caveats.iter().any(|c| matches!(c, Caveat::Time(_)))
         {
-            return Err(Error::TokenTimeCaveatRequired { max_ttl: None });
+            return Err(Error::Value(ValueError::TimeCaveatRequired {
+                max_ttl: None,
+            }));
         }
         Ok(token)
     }
@@ -181,16 +184,13 @@ impl Token {
         caveats: &[Caveat],
     ) -> Result<Self, Error> {
         if !format.is_macaroon() {
-            return Err(Error::BadValueIdentifier {
-                key: "identifier",
-                reason: "opaque identifiers exist only in the libmacaroons formats",
-            });
+            return Err(Error::bad_identifier(
+                "identifier",
+                "opaque identifiers exist only in the libmacaroons formats",
+            ));
         }
         if identifier.is_empty() {
-            return Err(Error::BadValueIdentifier {
-                key: "identifier",
-                reason: "must not be empty",
-            });
+            return Err(Error::bad_identifier("identifier", "must not be empty"));
         }
         let tag = chain::start(key.state(), identifier);
         let mut token = Self::from_spans(codec::libmacaroons::assemble(
@@ -224,9 +224,9 @@ impl Token {
         nonce: &[u8; NONCE_LEN],
     ) -> Result<Self, Error> {
         if caveat_key.is_empty() {
-            return Err(Error::BadValueKey {
+            return Err(Error::Value(ValueError::Key {
                 reason: "empty key",
-            });
+            }));
         }
         if cid.is_empty() {
             return Err(Error::bad_caveat("cid", "must not be empty"));
@@ -412,10 +412,10 @@ impl Token {
         self.caveat_bytes().enumerate().map(move |(i, b)| {
             if self.is_third_party(i) {
                 // A libmacaroons caveat id may read as a predicate; it is not one.
-                return Err(Error::TokenCaveatUnknown {
+                return Err(Error::Denied(DenialError::CaveatUnknown {
                     index: i,
                     caveat: codec::display_bytes(b),
-                });
+                }));
             }
             codec::decode_caveat(format, i, b)
         })

@@ -15,6 +15,7 @@
 //! (`time < 1700000000`, `ip = 10.0.0.0/8`, …), it is checked as that caveat; otherwise when a
 //! [`Verifier::satisfy_general`] satisfier accepts it. Anything else is `tokenCaveatUnknown`.
 
+use crate::error::DenialError;
 use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::fmt;
@@ -194,7 +195,7 @@ impl Clearing {
     pub(crate) fn require_time(&self, persistence: Persistence) -> Result<(), Error> {
         match persistence {
             Persistence::Temporary { .. } if !self.own_time => {
-                Err(Error::TokenTimeCaveatRequired { max_ttl: None })
+                Err(Error::Denied(DenialError::TimeCaveatRequired))
             }
             _ => Ok(()),
         }
@@ -419,7 +420,7 @@ impl Verifier {
             let identifier = token.untrusted_identifier()?;
             keys.key_for(&KeyQuery::new(token, identifier.key_id.as_deref()))
         }
-        .ok_or(Error::TokenInvalid)?;
+        .ok_or(Error::INVALID)?;
         verify_tree(token, key, discharges)
     }
 
@@ -472,7 +473,7 @@ impl Verifier {
     ) -> Result<(), Error> {
         let key = keys
             .key_for(&KeyQuery::new(token, key_id))
-            .ok_or(Error::TokenInvalid)?;
+            .ok_or(Error::INVALID)?;
         let tag = token.spans().tag_bytes();
         if chain::verify(
             key.state(),
@@ -482,7 +483,7 @@ impl Verifier {
         ) {
             Ok(())
         } else {
-            Err(Error::TokenInvalid)
+            Err(Error::INVALID)
         }
     }
 
@@ -563,13 +564,13 @@ impl Verifier {
         state: &mut Clearing,
     ) -> Result<(), Error> {
         if let Some(ty) = token_type.filter(|ty| !caveat_allowed(ty, caveat)) {
-            return Err(Error::TokenCaveatUnverified {
+            return Err(Error::Denied(DenialError::CaveatUnverified {
                 index,
-                caveat: caveat.to_json(),
+                caveat: Box::new(caveat.clone()),
                 reason: Denial::NotAllowedForTokenType {
                     token_type: TypeClass::of(ty).name(),
                 },
-            });
+            }));
         }
         self.check_caveat(index, caveat, ctx)?;
         if let Caveat::Time(t) = caveat {
@@ -622,11 +623,11 @@ impl Verifier {
                         .flatten()
                         .unwrap_or(Denial::PredicateFailed),
                 };
-                Err(Error::TokenCaveatUnverified {
+                Err(Error::Denied(DenialError::CaveatUnverified {
                     index,
-                    caveat: caveat.to_json(),
+                    caveat: Box::new(caveat),
                     reason,
-                })
+                }))
             }
             None => Ok(false),
         }
@@ -644,15 +645,15 @@ impl Verifier {
     pub fn check_caveat(&self, index: usize, caveat: &Caveat, ctx: &Context) -> Result<(), Error> {
         match self.denial(caveat, ctx) {
             Ok(None) => Ok(()),
-            Ok(Some(reason)) => Err(Error::TokenCaveatUnverified {
+            Ok(Some(reason)) => Err(Error::Denied(DenialError::CaveatUnverified {
                 index,
-                caveat: caveat.to_json(),
+                caveat: Box::new(caveat.clone()),
                 reason,
-            }),
-            Err(()) => Err(Error::TokenCaveatUnknown {
+            })),
+            Err(()) => Err(Error::Denied(DenialError::CaveatUnknown {
                 index,
                 caveat: caveat.to_json().to_string(),
-            }),
+            })),
         }
     }
 
@@ -958,10 +959,10 @@ impl Verifier {
         state: &mut Clearing,
     ) -> Result<(), Error> {
         let Ok(text) = std::str::from_utf8(bytes) else {
-            return Err(Error::TokenCaveatUnknown {
+            return Err(Error::Denied(DenialError::CaveatUnknown {
                 index,
                 caveat: codec::hex_excerpt(bytes),
-            });
+            }));
         };
         if self.exact_holds(text) {
             // Declared true; still a time caveat bounds the expiry and a restriction reaches
@@ -978,16 +979,17 @@ impl Verifier {
             match self.clear_caveat(index, &caveat, token_type, ctx, state) {
                 // An application caveat without its predicate may still be satisfied
                 // generally; every other typed caveat is decided by its meaning.
-                Err(Error::TokenCaveatUnknown { .. }) if matches!(caveat, Caveat::App(_)) => {}
+                Err(Error::Denied(DenialError::CaveatUnknown { .. }))
+                    if matches!(caveat, Caveat::App(_)) => {}
                 decided => return decided,
             }
         }
         if self.general_holds(text, ctx) {
             return Ok(());
         }
-        Err(Error::TokenCaveatUnknown {
+        Err(Error::Denied(DenialError::CaveatUnknown {
             index,
             caveat: text.to_owned(),
-        })
+        }))
     }
 }

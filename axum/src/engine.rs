@@ -3,8 +3,9 @@
 //!
 //! Used from the core: [`Verifier::new`], [`Context::at`] and its `with_*` builders, [`Verifier::verify_text`],
 //! [`VerificationCache::verify_text`], [`VerifiedToken::identifier`], [`Error::id`],
-//! [`Error::to_json`], and constructing [`Error::BadToken`].
+//! [`Error::to_json`], and constructing [`Error::Decode(DecodeError::Malformed)`].
 
+use caveat_token::DecodeError;
 use std::net::IpAddr;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -122,34 +123,36 @@ impl Refusal {
 
     /// A token header whose bytes are not visible ASCII: the library's `badToken`.
     pub(crate) fn unreadable_header() -> Self {
-        Self::from_error(&Error::BadToken {
+        Self::from_error(&Error::Decode(DecodeError::Malformed {
             reason: "token header is not visible ASCII",
-        })
+        }))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use caveat_token::caveat::{Caveat, TimeCaveat};
+    use caveat_token::DenialError;
 
     #[test]
     fn only_a_caveat_denial_reason_is_kept_and_the_whole_error_is_logged() {
-        let bad = Refusal::from_error(&Error::BadToken {
+        let bad = Refusal::from_error(&Error::Decode(DecodeError::Malformed {
             reason: "trailing bytes",
-        });
+        }));
         assert_eq!(bad.id, "badToken");
         assert_eq!(bad.reason, None, "a decoding reason is not a caveat's");
         assert_eq!(bad.full["details"]["reason"], "trailing bytes");
         assert_eq!(bad.full["id"], "badToken");
 
-        let denied = Refusal::from_error(&Error::TokenCaveatUnverified {
+        let denied = Refusal::from_error(&Error::Denied(DenialError::CaveatUnverified {
             index: 3,
-            caveat: serde_json::json!({"type": "time", "validUntil": 1}),
+            caveat: Box::new(Caveat::Time(TimeCaveat::new(1))),
             reason: caveat_token::Denial::Expired {
                 valid_until: 1,
                 now: 5,
             },
-        });
+        }));
         assert_eq!(denied.id, "tokenCaveatUnverified");
         assert_eq!(denied.full["details"]["index"], 3);
         // The denial's reason word is passed on; its facts stay in the logged object.

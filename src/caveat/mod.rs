@@ -378,7 +378,7 @@ impl std::fmt::Display for Caveat {
 
 pub(crate) fn reason(e: Error) -> &'static str {
     match e {
-        Error::BadToken { reason } => reason,
+        Error::Decode(crate::error::DecodeError::Malformed { reason }) => reason,
         _ => "malformed",
     }
 }

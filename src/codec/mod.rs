@@ -6,6 +6,7 @@ pub(crate) mod libmacaroons;
 pub(crate) mod native;
 pub(crate) mod onedata;
 
+use crate::error::{DenialError, Limit};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
@@ -63,10 +64,7 @@ impl Limits {
 
     /// `tokenTooLarge` (limit `size`): the token is over [`Limits::max_token_bytes`].
     pub(crate) fn too_large(&self) -> Error {
-        Error::TokenTooLarge {
-            limit: "size",
-            max: self.max_token_bytes,
-        }
+        Error::too_large(Limit::Size, self.max_token_bytes)
     }
 
     /// Fails with [`Limits::too_large`] when a binary form of `len` bytes is over
@@ -173,14 +171,18 @@ pub(crate) fn encode_caveat(format: Format, caveat: &Caveat) -> Result<Vec<u8>, 
 /// meaning); anything else is `tokenCaveatUnknown`.
 pub(crate) fn decode_caveat(format: Format, index: usize, bytes: &[u8]) -> Result<Caveat, Error> {
     match format {
-        Format::Native => Caveat::from_native(bytes).map_err(|_| Error::TokenCaveatUnknown {
-            index,
-            caveat: hex_excerpt(bytes),
+        Format::Native => Caveat::from_native(bytes).map_err(|_| {
+            Error::Denied(DenialError::CaveatUnknown {
+                index,
+                caveat: hex_excerpt(bytes),
+            })
         }),
         _ => {
-            let unknown = || Error::TokenCaveatUnknown {
-                index,
-                caveat: String::from_utf8_lossy(bytes).into_owned(),
+            let unknown = || {
+                Error::Denied(DenialError::CaveatUnknown {
+                    index,
+                    caveat: String::from_utf8_lossy(bytes).into_owned(),
+                })
             };
             let text = std::str::from_utf8(bytes).map_err(|_| unknown())?;
             let caveat = Caveat::from_text(text).map_err(|_| unknown())?;
@@ -228,10 +230,10 @@ pub(crate) fn start(
             Ok(native::assemble(&id_bytes, &[], &tag))
         }
         Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => {
-            Err(Error::BadValueIdentifier {
-                key: "identifier",
-                reason: "libmacaroons formats carry opaque identifiers (see Token::mint_macaroon)",
-            })
+            Err(Error::bad_identifier(
+                "identifier",
+                "libmacaroons formats carry opaque identifiers (see Token::mint_macaroon)",
+            ))
         }
         Format::Onedata => {
             let id_text = onedata::encode_identifier(identifier)?;

@@ -2,6 +2,7 @@
 //! `[version, identifier: bstr, [caveat: bstr, …], tag: bstr(32)]` whose byte strings hold the
 //! exact bytes the chain MACs; text form `cvt1_` + base64url without padding.
 
+use crate::error::Limit;
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
@@ -55,10 +56,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
             return Err(Error::bad("truncated"));
         }
         if n > limits.max_caveats {
-            return Err(Error::TokenTooLarge {
-                limit: "caveats",
-                max: limits.max_caveats,
-            });
+            return Err(Error::too_large(Limit::Caveats, limits.max_caveats));
         }
         let mut caveats = Vec::with_capacity(n);
         for _ in 0..n {
@@ -93,11 +91,8 @@ fn span(
     if b.len() > max {
         return Err(match what {
             "tag" => Error::bad("tag must be 32 bytes"),
-            "identifier" => Error::TokenTooLarge {
-                limit: "identifierSize",
-                max,
-            },
-            _ => Error::TokenTooLarge { limit: what, max },
+            "identifier" => Error::too_large(Limit::IdentifierSize, max),
+            _ => Error::too_large(Limit::CaveatSize, max),
         });
     }
     let end = r.position();

@@ -12,6 +12,7 @@
 //! MACs the identifier value and each cid value exactly as carried; the location is not MACed
 //! (libmacaroons never covers it).
 
+use crate::error::Limit;
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -119,26 +120,20 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
         let location = expect(KEY_LOCATION, "missing location packet")?;
         let identifier = expect(KEY_IDENTIFIER, "missing identifier packet")?;
         if identifier.len() > limits.max_identifier_bytes {
-            return Err(Error::TokenTooLarge {
-                limit: "identifierSize",
-                max: limits.max_identifier_bytes,
-            });
+            return Err(Error::too_large(
+                Limit::IdentifierSize,
+                limits.max_identifier_bytes,
+            ));
         }
         let mut caveats = Vec::new();
         let tag = loop {
             match packets.next()? {
                 Some(p) if p.key == KEY_CID => {
                     if caveats.len() == limits.max_caveats {
-                        return Err(Error::TokenTooLarge {
-                            limit: "caveats",
-                            max: limits.max_caveats,
-                        });
+                        return Err(Error::too_large(Limit::Caveats, limits.max_caveats));
                     }
                     if p.value.len() > limits.max_caveat_bytes {
-                        return Err(Error::TokenTooLarge {
-                            limit: "caveatSize",
-                            max: limits.max_caveat_bytes,
-                        });
+                        return Err(Error::too_large(Limit::CaveatSize, limits.max_caveat_bytes));
                     }
                     caveats.push(p.value);
                 }
@@ -229,10 +224,10 @@ pub(crate) fn location(raw: &[u8]) -> &[u8] {
 /// `badValueIdentifier` (key `keyId`) when it names a key id: the format has no place for one.
 pub(crate) fn encode_identifier(id: &Identifier<'_>) -> Result<String, Error> {
     if id.key_id.is_some() {
-        return Err(Error::BadValueIdentifier {
-            key: "keyId",
-            reason: "the Onedata format carries no key id",
-        });
+        return Err(Error::bad_identifier(
+            "keyId",
+            "the Onedata format carries no key id",
+        ));
     }
     let persistence = match id.persistence {
         Persistence::Named => "nmd".to_owned(),

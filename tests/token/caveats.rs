@@ -3,6 +3,7 @@
 //! with and without a registered predicate.
 
 use caveat_token::caveat::AppCaveat;
+use caveat_token::ValueError;
 use caveat_token::{Caveat, Context, Error, Limits, Token, Verifier};
 use serde_json::{json, Value};
 
@@ -249,9 +250,11 @@ fn app_caveat_with_and_without_a_registered_predicate() {
 #[test]
 fn ip_prefix_lengths_are_checked_for_form_then_width() {
     use caveat_token::caveat::IpCaveat;
-    let bad = |reason| Error::BadValueCaveat {
-        key: "whitelist".into(),
-        reason,
+    let bad = |reason| {
+        Error::Value(ValueError::Caveat {
+            key: "whitelist".into(),
+            reason,
+        })
     };
     for entry in [
         "10.0.0.0/",

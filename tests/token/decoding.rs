@@ -1,6 +1,7 @@
 //! Decoding errors of the native format: trailing bytes, oversize input, the `cvtN_` version
 //! prefix, and a caveat count checked against the bytes left before the limit.
 
+use caveat_token::{DecodeError, Limit};
 use caveat_token::{Error, Limits, Token, Verifier};
 use serde_json::json;
 
@@ -86,7 +87,7 @@ fn oversize_is_token_too_large() {
 }
 
 fn bad_token(reason: &'static str) -> Error {
-    Error::BadToken { reason }
+    Error::Decode(DecodeError::Malformed { reason })
 }
 
 /// `cvtN_` with a number N other than 1 is a native token of another version; anything else
@@ -133,10 +134,10 @@ fn a_caveat_count_is_checked_against_the_remaining_bytes_then_the_limit() {
         max_caveats: 1,
         ..Limits::default()
     };
-    let too_many = Error::TokenTooLarge {
-        limit: "caveats",
+    let too_many = Error::Decode(DecodeError::TooLarge {
+        limit: Limit::Caveats,
         max: 1,
-    };
+    });
     // Three caveats declared, one byte left.
     let lie = envelope_head(3, &[0x40]);
     assert_eq!(

@@ -1,6 +1,7 @@
 //! The error JSON shape, `{"error":{"id","details","description"}}`, for every id the
 //! engine produces.
 
+use caveat_token::{DenialError, DischargeError, RevocationError, ValueError};
 use std::borrow::Cow;
 
 use caveat_token::{
@@ -113,65 +114,65 @@ fn error_json_shape_for_every_id_the_core_produces() {
 
     // The remaining ids (for callers' policies and the Onedata layer) have the same shape.
     let constructed = [
-        Error::TokenRevoked,
-        Error::TokenTimeCaveatRequired {
+        Error::Revocation(RevocationError::Revoked),
+        Error::Value(ValueError::TimeCaveatRequired {
             max_ttl: Some(3600),
-        },
-        Error::NotAnAccessToken {
-            received: json!({"identityToken": {}}),
-        },
-        Error::NotAnIdentityToken {
-            received: json!({"accessToken": {}}),
-        },
-        Error::NotAnInviteToken {
-            expected_invite_type: Some("userJoinGroup".into()),
-            received: json!({"accessToken": {}}),
-        },
+        }),
+        Error::Denied(DenialError::NotAnAccessToken {
+            received: TokenType::Identity,
+        }),
+        Error::Denied(DenialError::NotAnIdentityToken {
+            received: TokenType::Access { session: None },
+        }),
+        Error::Denied(DenialError::NotAnInviteToken {
+            expected_invite_type: Some(InviteType::UserJoinGroup),
+            received: TokenType::Access { session: None },
+        }),
         // Third-party caveats and discharges (tests/macaroons/discharges.rs produces each of them).
-        Error::DischargeMissing {
+        Error::Discharge(DischargeError::Missing {
             caveat: CaveatRef {
                 discharge: None,
                 index: 0,
             },
             cid: "cid".into(),
-        },
-        Error::DischargeAmbiguous {
+        }),
+        Error::Discharge(DischargeError::Ambiguous {
             identifier: "cid".into(),
             discharges: [0, 1],
-        },
-        Error::DischargeReused {
+        }),
+        Error::Discharge(DischargeError::Reused {
             discharge: 0,
             caveat: CaveatRef {
                 discharge: None,
                 index: 1,
             },
-        },
-        Error::DischargeCycle {
+        }),
+        Error::Discharge(DischargeError::Cycle {
             discharge: 0,
             caveat: CaveatRef {
                 discharge: Some(0),
                 index: 0,
             },
-        },
-        Error::DischargeTooDeep {
+        }),
+        Error::Discharge(DischargeError::TooDeep {
             max: 8,
             caveat: CaveatRef {
                 discharge: Some(7),
                 index: 0,
             },
-        },
-        Error::DischargeUnbound { discharge: 0 },
-        Error::DischargeInvalid { discharge: 0 },
-        Error::DischargeUnused {
+        }),
+        Error::Discharge(DischargeError::Unbound { discharge: 0 }),
+        Error::Discharge(DischargeError::Invalid { discharge: 0 }),
+        Error::Discharge(DischargeError::Unused {
             discharge: 0,
             identifier: "cid".into(),
-        },
-        Error::ThirdPartyCaveatInvalid {
+        }),
+        Error::Discharge(DischargeError::ThirdPartyCaveatInvalid {
             caveat: CaveatRef {
                 discharge: None,
                 index: 0,
             },
-        },
+        }),
     ];
     for err in &constructed {
         assert_error_json(err, err.id());

@@ -2,6 +2,7 @@
 //! recomputed with RustCrypto's `hmac`, and the clearing decision computed from caveat values.
 
 use super::*;
+use caveat_token::DenialError;
 
 /// The fixed root key the fuzz targets mint and verify with (public: test use only).
 pub const KEY_A: &[u8] = b"caveat-token fuzz key A (public, for tests only)";
@@ -187,8 +188,10 @@ pub(crate) fn decision_of(result: &Result<VerifiedToken, Error>) -> Decision {
         Ok(v) => Decision::Allow {
             expires: v.expires(),
         },
-        Err(Error::TokenCaveatUnknown { index, .. }) => Decision::Unknown(*index),
-        Err(Error::TokenCaveatUnverified { index, .. }) => Decision::Unverified(*index),
+        Err(Error::Denied(DenialError::CaveatUnknown { index, .. })) => Decision::Unknown(*index),
+        Err(Error::Denied(DenialError::CaveatUnverified { index, .. })) => {
+            Decision::Unverified(*index)
+        }
         Err(e) => Decision::Other(e.id()),
     }
 }

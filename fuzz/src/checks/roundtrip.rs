@@ -1,6 +1,7 @@
 //! Target `roundtrip`: build a token from structured input, encode, decode, verify.
 
 use super::*;
+use caveat_token::DecodeError;
 
 /// Strings for identifier fields: mostly valid ones, sometimes anything.
 #[derive(Arbitrary, Debug, Clone)]
@@ -477,13 +478,17 @@ pub fn roundtrip(data: &[u8]) -> Option<Decision> {
         Token::from_bytes_as(format, token.as_bytes(), &limits)
     };
     let decoded = match (decoded, too_large) {
-        (Err(Error::TokenTooLarge { limit, .. }), Some(expected_limit)) => {
+        (Err(Error::Decode(DecodeError::TooLarge { limit, .. })), Some(expected_limit)) => {
             if format == Format::Native {
-                assert_eq!(limit, expected_limit, "which limit refused the token");
+                assert_eq!(
+                    limit.as_str(),
+                    expected_limit,
+                    "which limit refused the token"
+                );
             } else {
                 // The packet decoder meets the limits in packet order: any exceeded one may be
                 // named first.
-                let exceeded = match limit {
+                let exceeded = match limit.as_str() {
                     "size" => token.as_bytes().len() > limits.max_token_bytes,
                     "identifierSize" => {
                         token.identifier_bytes().len() > limits.max_identifier_bytes

@@ -1,6 +1,7 @@
 //! Target `verify_oracle`: arbitrary token bytes and a context, against fixed keys.
 
 use super::*;
+use caveat_token::DenialError;
 
 /// Input of `verify_oracle`.
 #[derive(Arbitrary, Debug)]
@@ -220,8 +221,10 @@ impl Expected {
 pub(crate) fn decision_of_parts(result: Result<Option<u64>, Error>) -> Decision {
     match result {
         Ok(expires) => Decision::Allow { expires },
-        Err(Error::TokenCaveatUnknown { index, .. }) => Decision::Unknown(index),
-        Err(Error::TokenCaveatUnverified { index, .. }) => Decision::Unverified(index),
+        Err(Error::Denied(DenialError::CaveatUnknown { index, .. })) => Decision::Unknown(index),
+        Err(Error::Denied(DenialError::CaveatUnverified { index, .. })) => {
+            Decision::Unverified(index)
+        }
         Err(e) => Decision::Other(e.id()),
     }
 }

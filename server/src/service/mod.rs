@@ -11,6 +11,7 @@ mod onezone;
 mod password;
 mod usage;
 
+use caveat_token::RevocationError;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
@@ -285,7 +286,7 @@ impl Service {
                 .read()
                 .map_or(true, |f| f.contains(session.as_ref()));
             if revoked {
-                return Err(caveat_token::Error::TokenRevoked.into());
+                return Err(caveat_token::Error::Revocation(RevocationError::Revoked).into());
             }
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! Argument parsing shared by the commands: keys (flags, key file, `CAVEAT_KEY`), typed value
 //! parsers over the library's `FromStr`s, durations, caveats, and the `TOKEN` argument.
 
+use caveat_token::{DecodeError, Limit, ValueError};
 use std::ffi::OsString;
 use std::fmt;
 use std::fs::File;
@@ -69,7 +70,7 @@ pub fn token_type() -> impl TypedValueParser<Value = Lib<TokenType<'static>>> {
 /// Onedata's type JSON, as `inspect` prints it, read into a token type through its CLI form (so
 /// every rule of the CLI form applies).
 fn token_type_from_json(text: &str) -> Result<TokenType<'static>, Error> {
-    let bad = |reason| Error::BadValueTokenType { reason };
+    let bad = |reason| Error::Value(ValueError::TokenType { reason });
     let value: Value = serde_json::from_str(text).map_err(|_| bad("not valid JSON"))?;
     let (kind, inner) = value
         .as_object()
@@ -272,7 +273,7 @@ impl KeyArgs {
 fn decode_hex(text: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
     hex::decode(text.trim())
         .map(Zeroizing::new)
-        .map_err(|_| Failure::BadValue(Error::BadValueKey { reason: "not hex" }))
+        .map_err(|_| Failure::BadValue(Error::Value(ValueError::Key { reason: "not hex" })))
 }
 
 /// The text of a key file (`-`: stdin), at most `MAX_KEY_FILE` bytes.
@@ -382,9 +383,9 @@ pub fn ttl_caveat(now: u64, ttl: u64) -> Result<Caveat, Failure> {
 /// allow is `tokenTooLarge` without being read further.
 pub fn token_text(arg: OsString, limits: &Limits) -> Result<String, Failure> {
     let not_text = || {
-        Failure::Rejected(Error::BadToken {
+        Failure::Rejected(Error::Decode(DecodeError::Malformed {
             reason: "not UTF-8 text",
-        })
+        }))
     };
     if arg != "-" {
         return arg.into_string().map_err(|_| not_text());
@@ -397,10 +398,10 @@ pub fn token_text(arg: OsString, limits: &Limits) -> Result<String, Failure> {
         .read_to_end(&mut bytes)
         .map_err(|e| Failure::Usage(format!("cannot read the token from stdin: {e}")))?;
     if bytes.len() > cap {
-        return Err(Failure::Rejected(Error::TokenTooLarge {
-            limit: "size",
+        return Err(Failure::Rejected(Error::Decode(DecodeError::TooLarge {
+            limit: Limit::Size,
             max: limits.max_token_bytes,
-        }));
+        })));
     }
     let text = String::from_utf8(bytes).map_err(|_| not_text())?;
     Ok(text.trim().to_owned())

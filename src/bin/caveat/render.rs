@@ -1,6 +1,7 @@
 //! What the commands print: the JSON contract or its `--output text` form, warnings and hints on
 //! stderr, and the JSON shapes shared by `inspect` and `verify`.
 
+use caveat_token::{DecodeError, ValueError};
 use std::io::{self, Write};
 
 use caveat_token::{Error, Format, InviteType, Restrictions, Token};
@@ -90,20 +91,20 @@ pub fn error(output: Output, error: &Error) -> bool {
 /// What the error's JSON does not say but a person needs: the valid values, or the unit.
 pub fn hint(error: &Error) -> Option<String> {
     match error {
-        Error::BadValueInviteType { .. } => {
+        Error::Value(ValueError::InviteType { .. }) => {
             let names: Vec<&str> = InviteType::ALL.iter().map(|t| t.name()).collect();
             Some(format!("valid invite types: {}", names.join(", ")))
         }
-        Error::BadValueCaveat { key, reason } if key == "type" && *reason != "missing" => Some(
+        Error::Value(ValueError::Caveat { key, reason }) if key == "type" && *reason != "missing" => Some(
             format!("valid caveat types: {}", CAVEAT_TYPES.join(", ")),
         ),
-        Error::BadValueTokenType { .. } => Some(
+        Error::Value(ValueError::TokenType { .. }) => Some(
             "a token type is access, access:SESSION, identity or invite:INVITE_TYPE:TARGET[:PARAMS], \
              or Onedata's JSON, e.g. '{\"inviteToken\":{\"inviteType\":\"userJoinCluster\",\"clusterId\":\"c-42\"}}'"
                 .to_owned(),
         ),
-        Error::TokenTooLarge { limit, max } => {
-            let unit = if *limit == "caveats" { "caveats" } else { "bytes" };
+        Error::Decode(DecodeError::TooLarge { limit, max }) => {
+            let unit = if limit.is_count() { "caveats" } else { "bytes" };
             Some(format!("the {limit} limit is {max} {unit}"))
         }
         Error::InDischarge { error, .. } => hint(error),

@@ -1,5 +1,6 @@
 //! `caveat verify`: verify a token and clear its caveats against a request.
 
+use caveat_token::ValueError;
 use std::ffi::OsString;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -235,10 +236,10 @@ impl MacaroonVerifyArgs {
 /// The service a request is made in: `<code>-<id>`, where a whitelist's `*` names no service.
 fn request_service(service: Service) -> Result<Service, Error> {
     if service.id() == WILDCARD {
-        return Err(Error::BadValueCaveat {
+        return Err(Error::Value(ValueError::Caveat {
             key: "service".into(),
             reason: "a request is made in one service, not a wildcard",
-        });
+        }));
     }
     Ok(service)
 }
@@ -248,12 +249,12 @@ fn request_service(service: Service) -> Result<Service, Error> {
 fn for_flag(flag: &'static str) -> impl Fn(Error) -> Failure {
     move |e| {
         Failure::BadValue(match e {
-            Error::BadValueCaveat { reason, .. } => Error::BadValueCaveat {
+            Error::Value(ValueError::Caveat { reason, .. }) => Error::Value(ValueError::Caveat {
                 key: flag.into(),
                 reason,
-            },
-            Error::BadValueIdentifier { reason, .. } => {
-                Error::BadValueIdentifier { key: flag, reason }
+            }),
+            Error::Value(ValueError::Identifier { reason, .. }) => {
+                Error::Value(ValueError::Identifier { key: flag, reason })
             }
             other => other,
         })

@@ -9,6 +9,7 @@ pub(crate) mod v1;
 pub(crate) mod v2;
 pub(crate) mod v2j;
 
+use crate::error::Limit;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 
@@ -189,10 +190,10 @@ fn check_identifier(identifier: &[u8], limits: &Limits) -> Result<(), Error> {
         return Err(Error::bad("empty identifier"));
     }
     if identifier.len() > limits.max_identifier_bytes {
-        return Err(Error::TokenTooLarge {
-            limit: "identifierSize",
-            max: limits.max_identifier_bytes,
-        });
+        return Err(Error::too_large(
+            Limit::IdentifierSize,
+            limits.max_identifier_bytes,
+        ));
     }
     Ok(())
 }
@@ -201,10 +202,10 @@ fn check_identifier(identifier: &[u8], limits: &Limits) -> Result<(), Error> {
 /// identifiers, and may be empty.
 fn check_location(location: &[u8], limits: &Limits) -> Result<(), Error> {
     if location.len() > limits.max_identifier_bytes {
-        return Err(Error::TokenTooLarge {
-            limit: "identifierSize",
-            max: limits.max_identifier_bytes,
-        });
+        return Err(Error::too_large(
+            Limit::IdentifierSize,
+            limits.max_identifier_bytes,
+        ));
     }
     check_utf8(location, "location is not UTF-8")
 }
@@ -218,10 +219,7 @@ fn check_utf8(bytes: &[u8], reason: &'static str) -> Result<(), Error> {
 /// A third-party caveat's location: UTF-8, possibly empty, at most `max_caveat_bytes`.
 fn check_caveat_location(location: &[u8], limits: &Limits) -> Result<(), Error> {
     if location.len() > limits.max_caveat_bytes {
-        return Err(Error::TokenTooLarge {
-            limit: "caveatSize",
-            max: limits.max_caveat_bytes,
-        });
+        return Err(Error::too_large(Limit::CaveatSize, limits.max_caveat_bytes));
     }
     check_utf8(location, "caveat location is not UTF-8")
 }
@@ -229,10 +227,7 @@ fn check_caveat_location(location: &[u8], limits: &Limits) -> Result<(), Error> 
 /// One more caveat must fit `max_caveats`.
 fn check_caveat_count(count: usize, limits: &Limits) -> Result<(), Error> {
     if count >= limits.max_caveats {
-        return Err(Error::TokenTooLarge {
-            limit: "caveats",
-            max: limits.max_caveats,
-        });
+        return Err(Error::too_large(Limit::Caveats, limits.max_caveats));
     }
     Ok(())
 }
@@ -243,10 +238,7 @@ fn check_part(bytes: &[u8], limits: &Limits, empty: &'static str) -> Result<(), 
         return Err(Error::bad(empty));
     }
     if bytes.len() > limits.max_caveat_bytes {
-        return Err(Error::TokenTooLarge {
-            limit: "caveatSize",
-            max: limits.max_caveat_bytes,
-        });
+        return Err(Error::too_large(Limit::CaveatSize, limits.max_caveat_bytes));
     }
     Ok(())
 }

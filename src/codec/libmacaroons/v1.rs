@@ -136,16 +136,10 @@ pub(crate) fn assemble(
             + 80,
     );
     write_packet(&mut raw, KEY_LOCATION, location, || {
-        Error::BadValueIdentifier {
-            key: "location",
-            reason: "too long for a V1 packet (65,535 bytes)",
-        }
+        Error::bad_identifier("location", "too long for a V1 packet (65,535 bytes)")
     })?;
     let identifier = write_packet(&mut raw, KEY_IDENTIFIER, identifier, || {
-        Error::BadValueIdentifier {
-            key: "identifier",
-            reason: "too long for a V1 packet (65,535 bytes)",
-        }
+        Error::bad_identifier("identifier", "too long for a V1 packet (65,535 bytes)")
     })?;
     let mut ranges = Vec::with_capacity(caveats.len());
     let mut spans = Vec::new();

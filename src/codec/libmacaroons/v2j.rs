@@ -14,6 +14,7 @@
 //! libmacaroons writes it, in that key order, with `x64` (base64url without padding) for values
 //! that are not UTF-8 and always for the signature.
 
+use crate::error::Limit;
 use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -168,10 +169,7 @@ pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Spans, Error> {
         Some(_) => return Err(Error::bad("V2J caveats are not an array")),
     };
     if list.len() > limits.max_caveats {
-        return Err(Error::TokenTooLarge {
-            limit: "caveats",
-            max: limits.max_caveats,
-        });
+        return Err(Error::too_large(Limit::Caveats, limits.max_caveats));
     }
     let mut caveats = Vec::with_capacity(list.len());
     for item in list {
