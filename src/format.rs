@@ -1,6 +1,7 @@
 //! The token formats: which one a token is in, their names, and the constants that mark them.
 
 pub use crate::codec::native::{TEXT_PREFIX as NATIVE_TEXT_PREFIX, VERSION as NATIVE_VERSION};
+#[cfg(feature = "onedata")]
 pub use crate::codec::onedata::{
     IDENTIFIER_VERSION as ONEDATA_IDENTIFIER_VERSION, TEXT_START as ONEDATA_TEXT_START,
 };
@@ -11,14 +12,18 @@ pub use crate::codec::onedata::{
 pub enum Format {
     /// The native CBOR format (SPEC.md §4), text prefix `cvt1_`.
     Native,
+    #[cfg(feature = "onedata")]
     /// Onedata's format (SPEC.md §10): libmacaroons v1 packets, base64url, Onedata's
     /// escape; its text starts with `MD`.
     Onedata,
+    #[cfg(feature = "macaroons")]
     /// libmacaroons' V1 format (SPEC.md §11): packets in base64; opaque identifier.
     MacaroonV1,
+    #[cfg(feature = "macaroons")]
     /// libmacaroons' V2 binary format: fields after a `0x02` byte, in base64 (`Ag…`); opaque
     /// identifier.
     MacaroonV2,
+    #[cfg(feature = "macaroons")]
     /// libmacaroons' V2J format: the V2 fields as JSON (`{…}`); opaque identifier.
     MacaroonV2J,
 }
@@ -26,27 +31,41 @@ pub enum Format {
 impl Format {
     /// Every format whose identifier is a structured [`crate::Identifier`] (what [`crate::Token::mint_as`]
     /// writes and [`crate::Verifier::verify`] reads).
-    pub const ALL: &'static [Format] = &[Self::Native, Self::Onedata];
+    pub const ALL: &'static [Format] = &[
+        Self::Native,
+        #[cfg(feature = "onedata")]
+        Self::Onedata,
+    ];
 
     /// libmacaroons' formats, whose identifiers are opaque bytes (see [`crate::Token::mint_macaroon`]
     /// and [`crate::Verifier::verify_macaroon`]).
-    pub const MACAROON: &'static [Format] =
-        &[Self::MacaroonV1, Self::MacaroonV2, Self::MacaroonV2J];
+    pub const MACAROON: &'static [Format] = &[
+        #[cfg(feature = "macaroons")]
+        Self::MacaroonV1,
+        #[cfg(feature = "macaroons")]
+        Self::MacaroonV2,
+        #[cfg(feature = "macaroons")]
+        Self::MacaroonV2J,
+    ];
 
     /// The format's name as the CLI spells it.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Self::Native => "native",
+            #[cfg(feature = "onedata")]
             Self::Onedata => "onedata",
+            #[cfg(feature = "macaroons")]
             Self::MacaroonV1 => "macaroon-v1",
+            #[cfg(feature = "macaroons")]
             Self::MacaroonV2 => "macaroon-v2",
+            #[cfg(feature = "macaroons")]
             Self::MacaroonV2J => "macaroon-v2j",
         }
     }
 
     /// Looks a format up by its name (`native`, `onedata`, `macaroon-v1`, `macaroon-v2`,
-    /// `macaroon-v2j`).
+    /// `macaroon-v2j`): `None` for a format whose cargo feature is off.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL
@@ -59,10 +78,7 @@ impl Format {
     /// Whether this is one of libmacaroons' formats (opaque identifiers, UTF-8 predicates).
     #[must_use]
     pub fn is_macaroon(self) -> bool {
-        matches!(
-            self,
-            Self::MacaroonV1 | Self::MacaroonV2 | Self::MacaroonV2J
-        )
+        Self::MACAROON.contains(&self)
     }
 }
 

@@ -19,10 +19,12 @@ use crate::error::Error;
 pub struct RootKey {
     derived: ChainKey,
     state: RootState,
+    #[cfg(feature = "cache")]
     fingerprint: Fingerprint,
 }
 
 /// The public HMAC key under which a root key's [`Fingerprint`] is computed.
+#[cfg(feature = "cache")]
 const FINGERPRINT_LABEL: &[u8] = b"caveat-token root key fingerprint v1";
 
 /// A one-way name for a root key, `HMAC(key = FINGERPRINT_LABEL, msg = derived key)`: two keys
@@ -31,9 +33,11 @@ const FINGERPRINT_LABEL: &[u8] = b"caveat-token root key fingerprint v1";
 /// so a fingerprint is not a chain tag (`HMAC(derived key, m)` would be a valid signature over
 /// the identifier `m`). The verification cache remembers which key verified a token by its
 /// fingerprint, so it holds no copies of secrets. No `==`: compare with [`Fingerprint::ct_eq`].
+#[cfg(feature = "cache")]
 #[derive(Clone)]
 pub(crate) struct Fingerprint([u8; chain::TAG_LEN]);
 
+#[cfg(feature = "cache")]
 impl Fingerprint {
     /// Equality without data-dependent branches: every byte pair is combined, then tested once.
     /// (A fingerprint is not secret, but the cache compares it on every hit, and `subtle`'s
@@ -60,12 +64,13 @@ impl RootKey {
         }
         let derived = chain::derive_key(secret);
         let state = RootState::new(&derived);
-        let fingerprint =
-            Fingerprint(*chain::hmac_sha256(FINGERPRINT_LABEL, derived.as_bytes()).as_bytes());
         Ok(Self {
+            #[cfg(feature = "cache")]
+            fingerprint: Fingerprint(
+                *chain::hmac_sha256(FINGERPRINT_LABEL, derived.as_bytes()).as_bytes(),
+            ),
             derived,
             state,
-            fingerprint,
         })
     }
 
@@ -91,6 +96,7 @@ impl RootKey {
         &self.state
     }
 
+    #[cfg(feature = "cache")]
     pub(crate) fn fingerprint(&self) -> &Fingerprint {
         &self.fingerprint
     }
@@ -314,6 +320,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "cache")]
     fn fingerprints_tell_keys_apart_and_reveal_neither() {
         let a = RootKey::from_bytes(b"a").expect("key");
         let a2 = RootKey::from_hex("61").expect("key");

@@ -14,6 +14,7 @@
 )]
 
 mod addr;
+#[cfg(feature = "cache")]
 mod cache;
 pub mod caveat;
 mod chain;
@@ -39,6 +40,7 @@ mod verified;
 mod verify;
 mod wire;
 
+#[cfg(feature = "cache")]
 pub use cache::{CachedToken, VerificationCache};
 pub use caveat::Caveat;
 pub use chain::Tag;

@@ -46,7 +46,7 @@ impl Restrictions {
     /// Whether `caveat` is a kind that the caller enforces after verification.
     #[must_use]
     pub fn is_deferred(caveat: &Caveat) -> bool {
-        matches!(caveat, Caveat::Api(_)) || caveat.is_data_access()
+        caveat.is_deferred()
     }
 
     /// Records `caveat` if it is a deferred kind.

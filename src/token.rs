@@ -176,6 +176,7 @@ impl Token {
     /// `badValueIdentifier` when `format` is not a libmacaroons format, or the identifier is
     /// empty, or (V1) the identifier or location does not fit a packet; `badValueCaveat` as
     /// [`Token::attenuate`].
+    #[cfg(feature = "macaroons")]
     pub fn mint_macaroon(
         format: Format,
         key: &RootKey,
@@ -235,6 +236,7 @@ impl Token {
         let chain_key = chain::derive_key(caveat_key);
         let vid = third_party::seal(&tag, nonce, &chain_key)?;
         match self.spans.format {
+            #[cfg(feature = "onedata")]
             Format::Onedata => Err(Error::bad_caveat(
                 "caveat",
                 "the Onedata format has no third-party caveats",
@@ -244,6 +246,7 @@ impl Token {
                 let next = third_party::step(&tag, &vid, &bytes);
                 Self::from_spans(codec::reassemble(&self.spans, &bytes, &next)?)
             }
+            #[cfg(feature = "macaroons")]
             Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => {
                 let next = third_party::step(&tag, &vid, cid);
                 codec::libmacaroons::append(
@@ -289,6 +292,7 @@ impl Token {
     ///
     /// # Errors
     /// As [`Token::from_text`].
+    #[cfg(feature = "macaroons")]
     pub fn from_macaroon_text(text: &str, limits: &codec::Limits) -> Result<Self, Error> {
         Self::from_spans(codec::decode_macaroon_text(text, limits)?)
     }

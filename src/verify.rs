@@ -150,6 +150,7 @@ pub(crate) enum Caveats<'a> {
     /// depends on nothing else), so only whether each still holds in the request is checked
     /// again; the restrictions are not collected again (the cache keeps those of the first
     /// clearing, and the returned [`Clearing`] has none).
+    #[cfg_attr(not(feature = "cache"), allow(dead_code))]
     Decoded(&'a [Caveat]),
 }
 
@@ -753,11 +754,13 @@ impl Verifier {
     }
 
     /// Whether `predicate` was declared with [`Verifier::satisfy_exact`].
+    #[cfg(feature = "macaroons")]
     pub(crate) fn exact_holds(&self, predicate: &str) -> bool {
         self.exact.contains(predicate)
     }
 
     /// Whether a general satisfier accepts `predicate`.
+    #[cfg(feature = "macaroons")]
     pub(crate) fn general_holds(&self, predicate: &str, ctx: &Context) -> bool {
         self.general.iter().any(|g| g(predicate, ctx))
     }
@@ -827,6 +830,7 @@ impl Verifier {
     /// the discharge errors of [`Verifier::verify_with_discharges`]; `tokenCaveatUnknown` for a
     /// predicate nothing satisfies, `tokenCaveatUnverified` for a typed caveat that does not
     /// hold.
+    #[cfg(feature = "macaroons")]
     pub fn verify_macaroon<K: KeySource + ?Sized>(
         &self,
         token: Token,
@@ -853,6 +857,7 @@ impl Verifier {
     ///
     /// # Errors
     /// As both.
+    #[cfg(feature = "macaroons")]
     pub fn verify_macaroon_text<K: KeySource + ?Sized>(
         &self,
         text: &str,
@@ -876,13 +881,14 @@ impl Verifier {
         keys: &K,
         ctx: &Context,
     ) -> Result<Verified, Error> {
+        #[cfg(feature = "macaroons")]
         if token.format().is_macaroon() {
-            self.verify_macaroon(token, discharges, keys, ctx)
-                .map(Verified::Macaroon)
-        } else {
-            self.verify_with_discharges(token, discharges, keys, ctx)
-                .map(Verified::Token)
+            return self
+                .verify_macaroon(token, discharges, keys, ctx)
+                .map(Verified::Macaroon);
         }
+        self.verify_with_discharges(token, discharges, keys, ctx)
+            .map(Verified::Token)
     }
 
     /// Decodes a text in any format ([`Token::from_text`]) and verifies it
@@ -939,17 +945,19 @@ impl Verifier {
             if token.is_third_party(index) {
                 continue;
             }
+            #[cfg(feature = "macaroons")]
             if token.format().is_macaroon() {
                 self.clear_predicate(index, bytes, token_type, ctx, state)?;
-            } else {
-                let caveat = codec::decode_caveat(token.format(), index, bytes)?;
-                self.clear_caveat(index, &caveat, token_type, ctx, state)?;
+                continue;
             }
+            let caveat = codec::decode_caveat(token.format(), index, bytes)?;
+            self.clear_caveat(index, &caveat, token_type, ctx, state)?;
         }
         Ok(())
     }
 
     /// A libmacaroons predicate: exact, then typed, then general satisfiers.
+    #[cfg(feature = "macaroons")]
     fn clear_predicate(
         &self,
         index: usize,

@@ -7,6 +7,8 @@
 //! The corpus also holds generated seeds (`seed-*`: tokens minted with the fixed fuzz keys,
 //! caveat samples). `generated_seeds_are_committed` fails when they are stale; regenerate them
 //! with `FUZZ_WRITE_SEEDS=1 cargo test --test fuzz_corpus`.
+// Needs the optional format(s) it covers: `cargo test --all-features` runs it.
+#![cfg(all(feature = "onedata", feature = "macaroons", feature = "cache"))]
 
 #[path = "../fuzz/src/checks/mod.rs"]
 mod checks;

@@ -8,6 +8,8 @@
 //! that text when its bytes are read as V2J, and those bytes back from it; and, when
 //! `remint` is set, be written byte for byte by caveat-token from its fields (third-party
 //! caveats sealed again with the nonce that opens their vid).
+// Needs the optional format(s) it covers: `cargo test --all-features` runs it.
+#![cfg(feature = "macaroons")]
 
 use std::path::PathBuf;
 

@@ -8,6 +8,8 @@
 //!   vector per discharge failure, each with its expected outcome written by hand. The test
 //!   regenerates them in memory and fails when the file differs, then checks every vector
 //!   through the public API against that hand-written outcome.
+// Needs the optional format(s) it covers: `cargo test --all-features` runs it.
+#![cfg(feature = "macaroons")]
 
 use std::path::PathBuf;
 

@@ -5,6 +5,8 @@
 //! cargo test --test onedata_spec_vectors`) with every expected outcome written by hand (never
 //! taken from the verifier), and checked two ways: regenerating gives the same file, and
 //! interpreting it (as a re-implementation would) gives the recorded outcomes.
+// Needs the optional format(s) it covers: `cargo test --all-features` runs it.
+#![cfg(feature = "onedata")]
 
 #[path = "support/onedata_decoding.rs"]
 mod onedata_decoding;

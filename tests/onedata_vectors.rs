@@ -1,6 +1,8 @@
 //! The 18 tokens Onedata froze at release 20.02.20 (spec/vectors/onedata/compat-20.02.json):
 //! each decodes to the listed fields, re-encodes to the identical string, verifies with its
 //! secret, attenuates into tokens that still verify, and gives `tokenInvalid` when tampered.
+// Needs the optional format(s) it covers: `cargo test --all-features` runs it.
+#![cfg(feature = "onedata")]
 
 use std::net::IpAddr;
 use std::sync::Arc;

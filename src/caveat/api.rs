@@ -8,7 +8,7 @@
 use serde_json::{json, Value};
 
 use super::service::{ServiceKind, WILDCARD};
-use super::{kind, list, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use super::{kind, kind::CaveatKind, list, reason, Fields, MAX_LIST_ENTRIES};
 use crate::error::Error;
 use crate::wire::cbor::{self, Reader};
 
@@ -309,24 +309,34 @@ impl ApiCaveat {
             .any(|r| r.allows(service, operation, gri))
     }
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+    pub(crate) fn parse_text(rest: &str) -> Result<Self, Error> {
+        Self::new(list::from_text(rest, "whitelist", ApiRule::parse)?)
+    }
+}
+
+impl CaveatKind for ApiCaveat {
+    const NAME: &'static str = "api";
+    const CODE: u64 = kind::API;
+    const FIELDS: usize = 2;
+    const DEFERRED: bool = true;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
         Self::new(list::from_json(f, "whitelist", ApiRule::parse)?)
     }
 
-    pub(crate) fn to_json(&self) -> Value {
+    fn to_json(&self) -> Value {
         json!({"type": "api", "whitelist": list::strings(&self.whitelist)})
     }
 
-    pub(crate) fn to_text(&self) -> String {
+    fn to_text(&self) -> String {
         format!("api = {}", list::join(&self.whitelist))
     }
 
-    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        Self::new(list::from_text(rest, "whitelist", ApiRule::parse)?)
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        text.strip_prefix("api = ").map(Self::parse_text)
     }
 
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        write_kind(out, 2, kind::API);
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         list::write(out, &self.whitelist, |out, rule| {
             cbor::write_array(out, 3);
             cbor::write_uint(out, rule.service.map_or(0, |s| s.number() + 1));
@@ -335,7 +345,7 @@ impl ApiCaveat {
         });
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let whitelist = list::read(r, MAX_LIST_ENTRIES, |r| {
             r.array_of(3).map_err(reason)?;
             let service = match r.uint().map_err(reason)? {

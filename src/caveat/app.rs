@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{kind, reason, write_kind, Fields};
+use super::{kind, kind::CaveatKind, reason, Fields};
 use crate::error::Error;
 use crate::wire::cbor::{self, Reader};
 
@@ -51,8 +51,15 @@ impl AppCaveat {
     pub fn value(&self) -> &str {
         &self.value
     }
+}
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+impl CaveatKind for AppCaveat {
+    const NAME: &'static str = "app";
+    const CODE: u64 = kind::APP;
+    const FIELDS: usize = 3;
+    const TEXT_FALLBACK: bool = true;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
         let name = f
             .get("name")?
             .as_str()
@@ -64,21 +71,25 @@ impl AppCaveat {
         Self::new(name, value)
     }
 
-    pub(crate) fn to_json(&self) -> Value {
+    fn to_json(&self) -> Value {
         json!({"type": "app", "name": self.name, "value": self.value})
     }
 
-    pub(crate) fn to_text(&self) -> String {
+    fn to_text(&self) -> String {
         format!("{} = {}", self.name, self.value)
     }
 
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        write_kind(out, 3, kind::APP);
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        let (name, value) = text.split_once(" = ")?;
+        name.contains('/').then(|| Self::new(name, value))
+    }
+
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         cbor::write_text(out, &self.name);
         cbor::write_text(out, &self.value);
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let name = r.text(MAX_NAME_LEN).map_err(reason)?;
         let value = r.text(MAX_VALUE_LEN).map_err(reason)?;
         Self::new(name, value).map_err(|_| "malformed application caveat")

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{kind, list, parse_decimal, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use super::{kind, kind::CaveatKind, list, parse_decimal, reason, Fields, MAX_LIST_ENTRIES};
 use crate::error::Error;
 use crate::wire::cbor::{self, Reader};
 
@@ -39,7 +39,22 @@ impl AsnCaveat {
         asn.is_some_and(|a| self.whitelist.contains(&a))
     }
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+    pub(crate) fn parse_text(rest: &str) -> Result<Self, Error> {
+        let whitelist = list::from_text(rest, "whitelist", |e| {
+            parse_decimal(e)
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| Error::bad_caveat("whitelist", "not an ASN (0 to 4294967295)"))
+        })?;
+        Self::new(whitelist)
+    }
+}
+
+impl CaveatKind for AsnCaveat {
+    const NAME: &'static str = "asn";
+    const CODE: u64 = kind::ASN;
+    const FIELDS: usize = 2;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
         let arr = f
             .get("whitelist")?
             .as_array()
@@ -55,31 +70,25 @@ impl AsnCaveat {
         Self::new(whitelist)
     }
 
-    pub(crate) fn to_json(&self) -> Value {
+    fn to_json(&self) -> Value {
         json!({"type": "asn", "whitelist": self.whitelist})
     }
 
-    pub(crate) fn to_text(&self) -> String {
+    fn to_text(&self) -> String {
         format!("asn = {}", list::join(&self.whitelist))
     }
 
-    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        let whitelist = list::from_text(rest, "whitelist", |e| {
-            parse_decimal(e)
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| Error::bad_caveat("whitelist", "not an ASN (0 to 4294967295)"))
-        })?;
-        Self::new(whitelist)
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        text.strip_prefix("asn = ").map(Self::parse_text)
     }
 
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        write_kind(out, 2, kind::ASN);
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         list::write(out, &self.whitelist, |out, a| {
             cbor::write_uint(out, u64::from(*a))
         });
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let whitelist = list::read(r, MAX_LIST_ENTRIES, |r| {
             u32::try_from(r.uint().map_err(reason)?).map_err(|_| "ASN above 4294967295")
         })?;

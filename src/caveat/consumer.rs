@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::service::{read_entry, write_entry, WILDCARD};
-use super::{kind, list, write_kind, Fields, MAX_LIST_ENTRIES};
+use super::{kind, kind::CaveatKind, list, Fields, MAX_LIST_ENTRIES};
 use crate::error::Error;
 use crate::identifier::{check_id, Subject};
 use crate::membership::GroupMembership;
@@ -164,30 +164,39 @@ impl ConsumerCaveat {
         consumer.is_some_and(|c| self.whitelist.iter().any(|e| e.matches(c, groups)))
     }
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+    pub(crate) fn parse_text(rest: &str) -> Result<Self, Error> {
+        Self::new(list::from_text(rest, "whitelist", Consumer::parse)?)
+    }
+}
+
+impl CaveatKind for ConsumerCaveat {
+    const NAME: &'static str = "consumer";
+    const CODE: u64 = kind::CONSUMER;
+    const FIELDS: usize = 2;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
         Self::new(list::from_json(f, "whitelist", Consumer::parse)?)
     }
 
-    pub(crate) fn to_json(&self) -> Value {
+    fn to_json(&self) -> Value {
         json!({"type": "consumer", "whitelist": list::strings(&self.whitelist)})
     }
 
-    pub(crate) fn to_text(&self) -> String {
+    fn to_text(&self) -> String {
         format!("consumer = {}", list::join(&self.whitelist))
     }
 
-    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        Self::new(list::from_text(rest, "whitelist", Consumer::parse)?)
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        text.strip_prefix("consumer = ").map(Self::parse_text)
     }
 
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        write_kind(out, 2, kind::CONSUMER);
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         list::write(out, &self.whitelist, |out, c| {
             write_entry(out, c.kind.number(), &c.id);
         });
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let whitelist = list::read(r, MAX_LIST_ENTRIES, |r| {
             let (kind, id) = read_entry(r, ConsumerKind::from_number, "unknown consumer kind")?;
             Ok(Consumer { kind, id })

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::{kind, list, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use super::{kind, kind::CaveatKind, list, reason, Fields, MAX_LIST_ENTRIES};
 use crate::error::Error;
 use crate::wire::cbor::{self, Reader};
 
@@ -20,17 +20,33 @@ pub(crate) const MAX_OBJECTID_LEN: usize = 512;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DataReadonlyCaveat;
 
-impl DataReadonlyCaveat {
-    pub(crate) fn to_json(self) -> Value {
+impl CaveatKind for DataReadonlyCaveat {
+    const NAME: &'static str = "data.readonly";
+    const CODE: u64 = kind::DATA_READONLY;
+    const FIELDS: usize = 1;
+    const DATA_ACCESS: bool = true;
+    const DEFERRED: bool = true;
+
+    fn from_json(_: &Fields<'_>) -> Result<Self, Error> {
+        Ok(Self)
+    }
+
+    fn to_json(&self) -> Value {
         json!({"type": "data.readonly"})
     }
 
-    pub(crate) fn to_text(self) -> String {
+    fn to_text(&self) -> String {
         "data.readonly".to_owned()
     }
 
-    pub(crate) fn encode(self, out: &mut Vec<u8>) {
-        write_kind(out, 1, kind::DATA_READONLY);
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        (text == "data.readonly").then_some(Ok(Self))
+    }
+
+    fn encode_fields(&self, _: &mut Vec<u8>) {}
+
+    fn decode(_: &mut Reader<'_>) -> Result<Self, &'static str> {
+        Ok(Self)
     }
 }
 
@@ -117,28 +133,39 @@ impl DataPathCaveat {
         String::from_utf8(bytes).map_err(|_| bad("path is not UTF-8"))
     }
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+    pub(crate) fn parse_text(rest: &str) -> Result<Self, Error> {
+        Self::new(list::from_text(rest, "whitelist", Self::decode_entry)?)
+    }
+}
+
+impl CaveatKind for DataPathCaveat {
+    const NAME: &'static str = "data.path";
+    const CODE: u64 = kind::DATA_PATH;
+    const FIELDS: usize = 2;
+    const DATA_ACCESS: bool = true;
+    const DEFERRED: bool = true;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
         Self::new(list::from_json(f, "whitelist", Self::decode_entry)?)
     }
 
-    pub(crate) fn to_json(&self) -> Value {
+    fn to_json(&self) -> Value {
         json!({"type": "data.path", "whitelist": self.encoded()})
     }
 
-    pub(crate) fn to_text(&self) -> String {
+    fn to_text(&self) -> String {
         format!("data.path = {}", self.encoded().join("|"))
     }
 
-    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        Self::new(list::from_text(rest, "whitelist", Self::decode_entry)?)
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        text.strip_prefix("data.path = ").map(Self::parse_text)
     }
 
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        write_kind(out, 2, kind::DATA_PATH);
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         list::write(out, &self.whitelist, |out, p| cbor::write_text(out, p));
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let whitelist = list::read(r, MAX_LIST_ENTRIES, |r| {
             Ok(r.text(MAX_PATH_LEN).map_err(reason)?.to_owned())
         })?;
@@ -193,28 +220,39 @@ impl DataObjectIdCaveat {
             .any(|w| w.eq_ignore_ascii_case(objectid))
     }
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+    pub(crate) fn parse_text(rest: &str) -> Result<Self, Error> {
+        Self::new(list::from_text(rest, "whitelist", |id| Ok(id.to_owned()))?)
+    }
+}
+
+impl CaveatKind for DataObjectIdCaveat {
+    const NAME: &'static str = "data.objectid";
+    const CODE: u64 = kind::DATA_OBJECTID;
+    const FIELDS: usize = 2;
+    const DATA_ACCESS: bool = true;
+    const DEFERRED: bool = true;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
         Self::new(list::from_json(f, "whitelist", |id| Ok(id.to_owned()))?)
     }
 
-    pub(crate) fn to_json(&self) -> Value {
+    fn to_json(&self) -> Value {
         json!({"type": "data.objectid", "whitelist": self.whitelist})
     }
 
-    pub(crate) fn to_text(&self) -> String {
+    fn to_text(&self) -> String {
         format!("data.objectid = {}", self.whitelist.join("|"))
     }
 
-    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        Self::new(list::from_text(rest, "whitelist", |id| Ok(id.to_owned()))?)
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        text.strip_prefix("data.objectid = ").map(Self::parse_text)
     }
 
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        write_kind(out, 2, kind::DATA_OBJECTID);
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         list::write(out, &self.whitelist, |out, id| cbor::write_text(out, id));
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let whitelist = list::read(r, MAX_LIST_ENTRIES, |r| {
             Ok(r.text(MAX_OBJECTID_LEN).map_err(reason)?.to_owned())
         })?;
@@ -228,17 +266,31 @@ impl DataObjectIdCaveat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AuthorizationNoneCaveat;
 
-impl AuthorizationNoneCaveat {
-    pub(crate) fn to_json(self) -> Value {
+impl CaveatKind for AuthorizationNoneCaveat {
+    const NAME: &'static str = "authorizationNone";
+    const CODE: u64 = kind::AUTHORIZATION_NONE;
+    const FIELDS: usize = 1;
+
+    fn from_json(_: &Fields<'_>) -> Result<Self, Error> {
+        Ok(Self)
+    }
+
+    fn to_json(&self) -> Value {
         json!({"type": "authorizationNone"})
     }
 
-    pub(crate) fn to_text(self) -> String {
+    fn to_text(&self) -> String {
         "authorization = none".to_owned()
     }
 
-    pub(crate) fn encode(self, out: &mut Vec<u8>) {
-        write_kind(out, 1, kind::AUTHORIZATION_NONE);
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        (text == "authorization = none").then_some(Ok(Self))
+    }
+
+    fn encode_fields(&self, _: &mut Vec<u8>) {}
+
+    fn decode(_: &mut Reader<'_>) -> Result<Self, &'static str> {
+        Ok(Self)
     }
 }
 

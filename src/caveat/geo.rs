@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::{kind, list, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use super::{kind, kind::CaveatKind, list, reason, Fields, MAX_LIST_ENTRIES};
 use crate::error::Error;
 use crate::geo::Region;
 use crate::wire::cbor::{self, Reader};
@@ -125,16 +125,26 @@ impl GeoCountryCaveat {
         country.is_some_and(|c| self.filter.allows(&self.list, |e| e == c))
     }
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+    pub(crate) fn parse_text(filter: Filter, rest: &str) -> Result<Self, Error> {
+        Self::new(filter, list::from_text(rest, "list", |c| Ok(c.to_owned()))?)
+    }
+}
+
+impl CaveatKind for GeoCountryCaveat {
+    const NAME: &'static str = "geo.country";
+    const CODE: u64 = kind::GEO_COUNTRY;
+    const FIELDS: usize = 3;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
         let filter = Filter::from_json(f)?;
         Self::new(filter, list::from_json(f, "list", |c| Ok(c.to_owned()))?)
     }
 
-    pub(crate) fn to_json(&self) -> Value {
+    fn to_json(&self) -> Value {
         json!({"type": "geo.country", "filter": self.filter.name(), "list": self.list})
     }
 
-    pub(crate) fn to_text(&self) -> String {
+    fn to_text(&self) -> String {
         format!(
             "geo.country {} {}",
             self.filter.operator(),
@@ -142,17 +152,17 @@ impl GeoCountryCaveat {
         )
     }
 
-    pub(crate) fn from_text(filter: Filter, rest: &str) -> Result<Self, Error> {
-        Self::new(filter, list::from_text(rest, "list", |c| Ok(c.to_owned()))?)
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        let (filter, list) = split_operator(text.strip_prefix("geo.country")?)?;
+        Some(Self::parse_text(filter, list))
     }
 
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        write_kind(out, 3, kind::GEO_COUNTRY);
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         cbor::write_uint(out, self.filter.code());
         list::write(out, &self.list, |out, c| cbor::write_text(out, c));
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let filter = Filter::from_code(r.uint().map_err(reason)?).ok_or("unknown filter")?;
         let countries = list::read(r, MAX_LIST_ENTRIES, |r| {
             Ok(r.text(2).map_err(reason)?.to_owned())
@@ -201,16 +211,26 @@ impl GeoRegionCaveat {
         regions.is_some_and(|rs| self.filter.allows(&self.list, |e| rs.contains(e)))
     }
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+    pub(crate) fn parse_text(filter: Filter, rest: &str) -> Result<Self, Error> {
+        Self::new(filter, list::from_text(rest, "list", parse_region)?)
+    }
+}
+
+impl CaveatKind for GeoRegionCaveat {
+    const NAME: &'static str = "geo.region";
+    const CODE: u64 = kind::GEO_REGION;
+    const FIELDS: usize = 3;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
         let filter = Filter::from_json(f)?;
         Self::new(filter, list::from_json(f, "list", parse_region)?)
     }
 
-    pub(crate) fn to_json(&self) -> Value {
+    fn to_json(&self) -> Value {
         json!({"type": "geo.region", "filter": self.filter.name(), "list": list::strings(&self.list)})
     }
 
-    pub(crate) fn to_text(&self) -> String {
+    fn to_text(&self) -> String {
         format!(
             "geo.region {} {}",
             self.filter.operator(),
@@ -218,17 +238,17 @@ impl GeoRegionCaveat {
         )
     }
 
-    pub(crate) fn from_text(filter: Filter, rest: &str) -> Result<Self, Error> {
-        Self::new(filter, list::from_text(rest, "list", parse_region)?)
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        let (filter, list) = split_operator(text.strip_prefix("geo.region")?)?;
+        Some(Self::parse_text(filter, list))
     }
 
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        write_kind(out, 3, kind::GEO_REGION);
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         cbor::write_uint(out, self.filter.code());
         list::write(out, &self.list, |out, r| cbor::write_uint(out, r.code()));
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let filter = Filter::from_code(r.uint().map_err(reason)?).ok_or("unknown filter")?;
         let regions = list::read(r, MAX_LIST_ENTRIES, |r| {
             Region::from_code(r.uint().map_err(reason)?).ok_or("unknown region code")

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{kind, reason, write_kind, Fields};
+use super::{kind, kind::CaveatKind, reason, Fields};
 use crate::error::Error;
 use crate::wire::cbor::{self, Reader};
 
@@ -94,7 +94,19 @@ impl InterfaceCaveat {
         interface == Some(self.interface)
     }
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+    pub(crate) fn parse_text(rest: &str) -> Result<Self, Error> {
+        Ok(Self {
+            interface: Interface::parse(rest)?,
+        })
+    }
+}
+
+impl CaveatKind for InterfaceCaveat {
+    const NAME: &'static str = "interface";
+    const CODE: u64 = kind::INTERFACE;
+    const FIELDS: usize = 2;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
         let name = f
             .get("interface")?
             .as_str()
@@ -104,26 +116,23 @@ impl InterfaceCaveat {
         })
     }
 
-    pub(crate) fn to_json(self) -> Value {
+    fn to_json(&self) -> Value {
         json!({"type": "interface", "interface": self.interface.name()})
     }
 
-    pub(crate) fn to_text(self) -> String {
+    fn to_text(&self) -> String {
         format!("interface = {}", self.interface.name())
     }
 
-    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        Ok(Self {
-            interface: Interface::parse(rest)?,
-        })
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        text.strip_prefix("interface = ").map(Self::parse_text)
     }
 
-    pub(crate) fn encode(self, out: &mut Vec<u8>) {
-        write_kind(out, 2, kind::INTERFACE);
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         cbor::write_uint(out, self.interface.code());
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let interface =
             Interface::from_code(r.uint().map_err(reason)?).ok_or("unknown interface code")?;
         Ok(Self { interface })

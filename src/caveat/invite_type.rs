@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{kind, list, reason, write_kind, Fields};
+use super::{kind, kind::CaveatKind, list, reason, Fields};
 use crate::error::Error;
 use crate::identifier::InviteType;
 use crate::wire::cbor::{self, Reader};
@@ -48,33 +48,42 @@ impl InviteTypeCaveat {
         requested.is_some_and(|t| self.whitelist.contains(&t))
     }
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
-        Self::new(list::from_json(f, "whitelist", parse)?)
-    }
-
-    pub(crate) fn to_json(&self) -> Value {
-        json!({"type": "inviteType", "whitelist": list::strings(&self.whitelist)})
-    }
-
-    pub(crate) fn to_text(&self) -> String {
-        format!("inviteType = {}", list::join(&self.whitelist))
-    }
-
-    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
+    pub(crate) fn parse_text(rest: &str) -> Result<Self, Error> {
         // A plain split, not `list::entries`: here an empty entry is an "unknown invite type"
         // and the only length limit is the fourteen types without duplicates.
         let types = rest.split('|').map(parse).collect::<Result<Vec<_>, _>>()?;
         Self::new(types)
     }
+}
 
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        write_kind(out, 2, kind::INVITE_TYPE);
+impl CaveatKind for InviteTypeCaveat {
+    const NAME: &'static str = "inviteType";
+    const CODE: u64 = kind::INVITE_TYPE;
+    const FIELDS: usize = 2;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        Self::new(list::from_json(f, "whitelist", parse)?)
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"type": "inviteType", "whitelist": list::strings(&self.whitelist)})
+    }
+
+    fn to_text(&self) -> String {
+        format!("inviteType = {}", list::join(&self.whitelist))
+    }
+
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        text.strip_prefix("inviteType = ").map(Self::parse_text)
+    }
+
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         list::write(out, &self.whitelist, |out, t| {
             cbor::write_uint(out, t.code())
         });
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let whitelist = list::read(r, MAX_ENTRIES, |r| {
             InviteType::from_code(r.uint().map_err(reason)?).ok_or("unknown invite type code")
         })?;

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde_json::{json, Value};
 
-use super::{kind, list, reason, write_kind, Fields};
+use super::{kind, kind::CaveatKind, list, reason, Fields};
 use crate::error::Error;
 use crate::wire::cbor::{self, Reader};
 
@@ -93,19 +93,7 @@ impl IpCaveat {
         self.whitelist.iter().any(|net| net.contains(&client))
     }
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
-        Self::new(list::from_json(f, "whitelist", Self::parse_entry)?)
-    }
-
-    pub(crate) fn to_json(&self) -> Value {
-        json!({"type": "ip", "whitelist": list::strings(&self.whitelist)})
-    }
-
-    pub(crate) fn to_text(&self) -> String {
-        format!("ip = {}", list::join(&self.whitelist))
-    }
-
-    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
+    pub(crate) fn parse_text(rest: &str) -> Result<Self, Error> {
         // A plain split, not `list::entries`: here an empty entry is "not an IP address" and the
         // only length limit is `new`'s.
         let nets = rest
@@ -114,9 +102,30 @@ impl IpCaveat {
             .collect::<Result<Vec<_>, _>>()?;
         Self::new(nets)
     }
+}
 
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        write_kind(out, 2, kind::IP);
+impl CaveatKind for IpCaveat {
+    const NAME: &'static str = "ip";
+    const CODE: u64 = kind::IP;
+    const FIELDS: usize = 2;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        Self::new(list::from_json(f, "whitelist", Self::parse_entry)?)
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"type": "ip", "whitelist": list::strings(&self.whitelist)})
+    }
+
+    fn to_text(&self) -> String {
+        format!("ip = {}", list::join(&self.whitelist))
+    }
+
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        text.strip_prefix("ip = ").map(Self::parse_text)
+    }
+
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         let mut entry = [0u8; 17];
         list::write(out, &self.whitelist, |out, net| {
             let len = match net {
@@ -135,7 +144,7 @@ impl IpCaveat {
         });
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let whitelist = list::read(r, MAX_ENTRIES, |r| {
             let b = r.bytes(17).map_err(reason)?;
             Ok(match *b {

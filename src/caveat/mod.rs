@@ -18,6 +18,7 @@ mod geo;
 mod interface;
 mod invite_type;
 pub mod ip;
+pub(crate) mod kind;
 mod list;
 mod service;
 mod time;
@@ -44,31 +45,138 @@ pub use time::TimeCaveat;
 pub const MAX_LIST_ENTRIES: usize = 64;
 
 use crate::error::Error;
-use crate::wire::cbor::{self, Reader};
+use crate::wire::cbor::Reader;
+use kind::{write_kind, CaveatKind};
 
-/// Native kind numbers (SPEC.md §5).
-pub(crate) mod kind {
-    pub(crate) const TIME: u64 = 0;
-    pub(crate) const IP: u64 = 1;
-    pub(crate) const INVITE_TYPE: u64 = 2;
-    pub(crate) const APP: u64 = 3;
-    pub(crate) const ASN: u64 = 4;
-    pub(crate) const GEO_COUNTRY: u64 = 5;
-    pub(crate) const GEO_REGION: u64 = 6;
-    pub(crate) const SERVICE: u64 = 7;
-    pub(crate) const CONSUMER: u64 = 8;
-    pub(crate) const INTERFACE: u64 = 9;
-    pub(crate) const API: u64 = 10;
-    pub(crate) const DATA_READONLY: u64 = 11;
-    pub(crate) const DATA_PATH: u64 = 12;
-    pub(crate) const DATA_OBJECTID: u64 = 13;
-    pub(crate) const AUTHORIZATION_NONE: u64 = 14;
+/// The one table of caveat kinds: each line a `Caveat` variant and the type implementing
+/// [`CaveatKind`] for it. Every conversion of `Caveat` (names, JSON, text, native) is generated
+/// from it.
+macro_rules! caveat_kinds {
+    ($($(#[$doc:meta])* $variant:ident($ty:ty),)*) => {
+        /// A typed caveat.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum Caveat {
+            $($(#[$doc])* $variant($ty),)*
+        }
+
+        $(
+            impl From<$ty> for Caveat {
+                fn from(c: $ty) -> Self {
+                    Self::$variant(c)
+                }
+            }
+        )*
+
+        impl Caveat {
+            /// The kind's name as used in JSON (`"time"`, `"ip"`, `"inviteType"`, `"app"`,
+            /// `"asn"`, `"geo.country"`, `"geo.region"`, `"service"`, `"consumer"`,
+            /// `"interface"`, `"api"`, `"data.readonly"`, `"data.path"`, `"data.objectid"`,
+            /// `"authorizationNone"`).
+            #[must_use]
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $(Self::$variant(_) => <$ty as CaveatKind>::NAME,)*
+                }
+            }
+
+            /// The kind's code in the native format: one per variant, what
+            /// [`caveat_allowed`] decides on.
+            pub(crate) fn kind(&self) -> u64 {
+                match self {
+                    $(Self::$variant(_) => <$ty as CaveatKind>::CODE,)*
+                }
+            }
+
+            /// Whether this is a data-access caveat (`data.readonly`, `data.path`,
+            /// `data.objectid`): those hold only when the verifier allows them.
+            #[must_use]
+            pub fn is_data_access(&self) -> bool {
+                match self {
+                    $(Self::$variant(_) => <$ty as CaveatKind>::DATA_ACCESS,)*
+                }
+            }
+
+            /// Whether this is a restriction the caller enforces after verification (`api` and
+            /// the data-access caveats): it is recorded in the verified token's
+            /// [`Restrictions`](crate::Restrictions) rather than checked against the request.
+            #[must_use]
+            pub fn is_deferred(&self) -> bool {
+                match self {
+                    $(Self::$variant(_) => <$ty as CaveatKind>::DEFERRED,)*
+                }
+            }
+
+            /// The JSON form.
+            #[must_use]
+            pub fn to_json(&self) -> Value {
+                match self {
+                    $(Self::$variant(c) => c.to_json(),)*
+                }
+            }
+
+            /// The text form (Onedata's for the kinds it has), e.g. `time < 8374891234`.
+            #[must_use]
+            pub fn to_text(&self) -> String {
+                match self {
+                    $(Self::$variant(c) => c.to_text(),)*
+                }
+            }
+
+            /// The native encoding (SPEC.md §5): a CBOR array `[kind, …]`.
+            #[must_use]
+            pub fn to_native(&self) -> Vec<u8> {
+                let mut out = Vec::with_capacity(16);
+                match self {
+                    $(Self::$variant(c) => {
+                        write_kind(&mut out, <$ty as CaveatKind>::FIELDS, <$ty as CaveatKind>::CODE);
+                        c.encode_fields(&mut out);
+                    })*
+                }
+                out
+            }
+
+            /// The kind named `ty` read from the JSON form's fields.
+            fn from_json_fields(ty: &str, fields: &Fields<'_>) -> Result<Self, Error> {
+                $(
+                    if ty == <$ty as CaveatKind>::NAME {
+                        return <$ty as CaveatKind>::from_json(fields).map(Self::$variant);
+                    }
+                )*
+                Err(Error::bad_caveat("type", "unknown caveat type"))
+            }
+
+            /// The kind whose text form `text` is in; the fallback kinds are tried last.
+            fn from_text_form(text: &str) -> Option<Result<Self, Error>> {
+                for fallback in [false, true] {
+                    $(
+                        if <$ty as CaveatKind>::TEXT_FALLBACK == fallback {
+                            if let Some(parsed) = <$ty as CaveatKind>::from_text(text) {
+                                return Some(parsed.map(Self::$variant));
+                            }
+                        }
+                    )*
+                }
+                None
+            }
+
+            /// The native caveat of kind `k` in an array of `n` items, its kind number read.
+            fn from_native_fields(k: u64, n: usize, r: &mut Reader<'_>) -> Result<Self, &'static str> {
+                $(
+                    if k == <$ty as CaveatKind>::CODE {
+                        if n != <$ty as CaveatKind>::FIELDS {
+                            return Err("wrong number of caveat fields");
+                        }
+                        return <$ty as CaveatKind>::decode(r).map(Self::$variant);
+                    }
+                )*
+                Err("unknown caveat kind")
+            }
+        }
+    };
 }
 
-/// A typed caveat.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Caveat {
+caveat_kinds! {
     /// Valid while `now < validUntil`.
     Time(TimeCaveat),
     /// The client address must be in one of the listed networks.
@@ -108,62 +216,6 @@ impl Caveat {
         Self::Time(TimeCaveat { valid_until })
     }
 
-    /// The kind's name as used in JSON (`"time"`, `"ip"`, `"inviteType"`, `"app"`, `"asn"`,
-    /// `"geo.country"`, `"geo.region"`, `"service"`, `"consumer"`, `"interface"`, `"api"`,
-    /// `"data.readonly"`, `"data.path"`, `"data.objectid"`, `"authorizationNone"`).
-    #[must_use]
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Self::Time(_) => "time",
-            Self::Ip(_) => "ip",
-            Self::InviteType(_) => "inviteType",
-            Self::App(_) => "app",
-            Self::Asn(_) => "asn",
-            Self::GeoCountry(_) => "geo.country",
-            Self::GeoRegion(_) => "geo.region",
-            Self::Service(_) => "service",
-            Self::Consumer(_) => "consumer",
-            Self::Interface(_) => "interface",
-            Self::Api(_) => "api",
-            Self::DataReadonly(_) => "data.readonly",
-            Self::DataPath(_) => "data.path",
-            Self::DataObjectId(_) => "data.objectid",
-            Self::AuthorizationNone(_) => "authorizationNone",
-        }
-    }
-
-    /// The kind's code in the native format (the `kind` module): one per variant, what
-    /// [`crate::verify::caveat_allowed`] decides on.
-    pub(crate) fn kind(&self) -> u64 {
-        match self {
-            Self::Time(_) => kind::TIME,
-            Self::Ip(_) => kind::IP,
-            Self::InviteType(_) => kind::INVITE_TYPE,
-            Self::App(_) => kind::APP,
-            Self::Asn(_) => kind::ASN,
-            Self::GeoCountry(_) => kind::GEO_COUNTRY,
-            Self::GeoRegion(_) => kind::GEO_REGION,
-            Self::Service(_) => kind::SERVICE,
-            Self::Consumer(_) => kind::CONSUMER,
-            Self::Interface(_) => kind::INTERFACE,
-            Self::Api(_) => kind::API,
-            Self::DataReadonly(_) => kind::DATA_READONLY,
-            Self::DataPath(_) => kind::DATA_PATH,
-            Self::DataObjectId(_) => kind::DATA_OBJECTID,
-            Self::AuthorizationNone(_) => kind::AUTHORIZATION_NONE,
-        }
-    }
-
-    /// Whether this is a data-access caveat (`data.readonly`, `data.path`, `data.objectid`):
-    /// those hold only when the verifier allows them.
-    #[must_use]
-    pub fn is_data_access(&self) -> bool {
-        matches!(
-            self,
-            Self::DataReadonly(_) | Self::DataPath(_) | Self::DataObjectId(_)
-        )
-    }
-
     /// Parses the JSON form from text.
     ///
     /// # Errors
@@ -193,70 +245,9 @@ impl Caveat {
             .as_str()
             .ok_or_else(|| Error::bad_caveat("type", "not a string"))?;
         let fields = Fields::new(obj);
-        let caveat = match ty {
-            "time" => Self::Time(TimeCaveat::from_json(&fields)?),
-            "ip" => Self::Ip(IpCaveat::from_json(&fields)?),
-            "inviteType" => Self::InviteType(InviteTypeCaveat::from_json(&fields)?),
-            "app" => Self::App(AppCaveat::from_json(&fields)?),
-            "asn" => Self::Asn(AsnCaveat::from_json(&fields)?),
-            "geo.country" => Self::GeoCountry(GeoCountryCaveat::from_json(&fields)?),
-            "geo.region" => Self::GeoRegion(GeoRegionCaveat::from_json(&fields)?),
-            "service" => Self::Service(ServiceCaveat::from_json(&fields)?),
-            "consumer" => Self::Consumer(ConsumerCaveat::from_json(&fields)?),
-            "interface" => Self::Interface(InterfaceCaveat::from_json(&fields)?),
-            "api" => Self::Api(ApiCaveat::from_json(&fields)?),
-            "data.readonly" => Self::DataReadonly(DataReadonlyCaveat),
-            "data.path" => Self::DataPath(DataPathCaveat::from_json(&fields)?),
-            "data.objectid" => Self::DataObjectId(DataObjectIdCaveat::from_json(&fields)?),
-            "authorizationNone" => Self::AuthorizationNone(AuthorizationNoneCaveat),
-            _ => return Err(Error::bad_caveat("type", "unknown caveat type")),
-        };
+        let caveat = Self::from_json_fields(ty, &fields)?;
         fields.reject_unknown()?;
         Ok(caveat)
-    }
-
-    /// The JSON form.
-    #[must_use]
-    pub fn to_json(&self) -> Value {
-        match self {
-            Self::Time(c) => c.to_json(),
-            Self::Ip(c) => c.to_json(),
-            Self::InviteType(c) => c.to_json(),
-            Self::App(c) => c.to_json(),
-            Self::Asn(c) => c.to_json(),
-            Self::GeoCountry(c) => c.to_json(),
-            Self::GeoRegion(c) => c.to_json(),
-            Self::Service(c) => c.to_json(),
-            Self::Consumer(c) => c.to_json(),
-            Self::Interface(c) => c.to_json(),
-            Self::Api(c) => c.to_json(),
-            Self::DataReadonly(c) => c.to_json(),
-            Self::DataPath(c) => c.to_json(),
-            Self::DataObjectId(c) => c.to_json(),
-            Self::AuthorizationNone(c) => c.to_json(),
-        }
-    }
-
-    /// The text form (Onedata's for the kinds it has), e.g. `time < 8374891234`.
-    #[must_use]
-    pub fn to_text(&self) -> String {
-        match self {
-            Self::Time(c) => c.to_text(),
-            Self::Ip(c) => c.to_text(),
-            Self::InviteType(c) => c.to_text(),
-            Self::App(c) => c.to_text(),
-            Self::Asn(c) => c.to_text(),
-            Self::GeoCountry(c) => c.to_text(),
-            Self::GeoRegion(c) => c.to_text(),
-            Self::Service(c) => c.to_text(),
-            Self::Consumer(c) => c.to_text(),
-            Self::Interface(c) => c.to_text(),
-            Self::Api(c) => c.to_text(),
-            Self::DataReadonly(c) => c.to_text(),
-            Self::DataPath(c) => c.to_text(),
-            Self::DataObjectId(c) => c.to_text(),
-            Self::AuthorizationNone(c) => c.to_text(),
-        }
     }
 
     /// Parses the text form.
@@ -264,81 +255,8 @@ impl Caveat {
     /// # Errors
     /// `badValueCaveat`; a predicate of no known kind gives key `caveat`.
     pub fn from_text(text: &str) -> Result<Self, Error> {
-        match text {
-            "data.readonly" => return Ok(Self::DataReadonly(DataReadonlyCaveat)),
-            "authorization = none" => return Ok(Self::AuthorizationNone(AuthorizationNoneCaveat)),
-            _ => {}
-        }
-        if let Some(rest) = text.strip_prefix("asn = ") {
-            return AsnCaveat::from_text(rest).map(Self::Asn);
-        }
-        if let Some(rest) = text.strip_prefix("geo.country") {
-            if let Some((filter, list)) = geo::split_operator(rest) {
-                return GeoCountryCaveat::from_text(filter, list).map(Self::GeoCountry);
-            }
-        }
-        if let Some(rest) = text.strip_prefix("geo.region") {
-            if let Some((filter, list)) = geo::split_operator(rest) {
-                return GeoRegionCaveat::from_text(filter, list).map(Self::GeoRegion);
-            }
-        }
-        if let Some(rest) = text.strip_prefix("service = ") {
-            return ServiceCaveat::from_text(rest).map(Self::Service);
-        }
-        if let Some(rest) = text.strip_prefix("consumer = ") {
-            return ConsumerCaveat::from_text(rest).map(Self::Consumer);
-        }
-        if let Some(rest) = text.strip_prefix("interface = ") {
-            return InterfaceCaveat::from_text(rest).map(Self::Interface);
-        }
-        if let Some(rest) = text.strip_prefix("api = ") {
-            return ApiCaveat::from_text(rest).map(Self::Api);
-        }
-        if let Some(rest) = text.strip_prefix("data.path = ") {
-            return DataPathCaveat::from_text(rest).map(Self::DataPath);
-        }
-        if let Some(rest) = text.strip_prefix("data.objectid = ") {
-            return DataObjectIdCaveat::from_text(rest).map(Self::DataObjectId);
-        }
-        if let Some(rest) = text.strip_prefix("time < ") {
-            return TimeCaveat::from_text(rest).map(Self::Time);
-        }
-        if let Some(rest) = text.strip_prefix("ip = ") {
-            return IpCaveat::from_text(rest).map(Self::Ip);
-        }
-        if let Some(rest) = text.strip_prefix("inviteType = ") {
-            return InviteTypeCaveat::from_text(rest).map(Self::InviteType);
-        }
-        if let Some((name, value)) = text.split_once(" = ") {
-            if name.contains('/') {
-                return AppCaveat::new(name, value).map(Self::App);
-            }
-        }
-        Err(Error::bad_caveat("caveat", "not a known caveat text form"))
-    }
-
-    /// The native encoding (SPEC.md §5): a CBOR array `[kind, …]`.
-    #[must_use]
-    pub fn to_native(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(16);
-        match self {
-            Self::Time(c) => c.encode(&mut out),
-            Self::Ip(c) => c.encode(&mut out),
-            Self::InviteType(c) => c.encode(&mut out),
-            Self::App(c) => c.encode(&mut out),
-            Self::Asn(c) => c.encode(&mut out),
-            Self::GeoCountry(c) => c.encode(&mut out),
-            Self::GeoRegion(c) => c.encode(&mut out),
-            Self::Service(c) => c.encode(&mut out),
-            Self::Consumer(c) => c.encode(&mut out),
-            Self::Interface(c) => c.encode(&mut out),
-            Self::Api(c) => c.encode(&mut out),
-            Self::DataReadonly(c) => c.encode(&mut out),
-            Self::DataPath(c) => c.encode(&mut out),
-            Self::DataObjectId(c) => c.encode(&mut out),
-            Self::AuthorizationNone(c) => c.encode(&mut out),
-        }
-        out
+        Self::from_text_form(text)
+            .unwrap_or_else(|| Err(Error::bad_caveat("caveat", "not a known caveat text form")))
     }
 
     /// Decodes a native caveat; `Err` holds the reason it is not understood.
@@ -346,25 +264,7 @@ impl Caveat {
         let mut r = Reader::new(bytes);
         let n = r.array(usize::MAX).map_err(reason)?;
         let k = r.uint().map_err(reason)?;
-        let caveat = match (k, n) {
-            (kind::TIME, 2) => Self::Time(TimeCaveat::decode(&mut r)?),
-            (kind::IP, 2) => Self::Ip(IpCaveat::decode(&mut r)?),
-            (kind::INVITE_TYPE, 2) => Self::InviteType(InviteTypeCaveat::decode(&mut r)?),
-            (kind::APP, 3) => Self::App(AppCaveat::decode(&mut r)?),
-            (kind::ASN, 2) => Self::Asn(AsnCaveat::decode(&mut r)?),
-            (kind::GEO_COUNTRY, 3) => Self::GeoCountry(GeoCountryCaveat::decode(&mut r)?),
-            (kind::GEO_REGION, 3) => Self::GeoRegion(GeoRegionCaveat::decode(&mut r)?),
-            (kind::SERVICE, 2) => Self::Service(ServiceCaveat::decode(&mut r)?),
-            (kind::CONSUMER, 2) => Self::Consumer(ConsumerCaveat::decode(&mut r)?),
-            (kind::INTERFACE, 2) => Self::Interface(InterfaceCaveat::decode(&mut r)?),
-            (kind::API, 2) => Self::Api(ApiCaveat::decode(&mut r)?),
-            (kind::DATA_READONLY, 1) => Self::DataReadonly(DataReadonlyCaveat),
-            (kind::DATA_PATH, 2) => Self::DataPath(DataPathCaveat::decode(&mut r)?),
-            (kind::DATA_OBJECTID, 2) => Self::DataObjectId(DataObjectIdCaveat::decode(&mut r)?),
-            (kind::AUTHORIZATION_NONE, 1) => Self::AuthorizationNone(AuthorizationNoneCaveat),
-            (0..=kind::AUTHORIZATION_NONE, _) => return Err("wrong number of caveat fields"),
-            _ => return Err("unknown caveat kind"),
-        };
+        let caveat = Self::from_native_fields(k, n, &mut r)?;
         r.finish().map_err(reason)?;
         Ok(caveat)
     }
@@ -392,11 +292,6 @@ pub(crate) fn parse_decimal(text: &str) -> Option<u64> {
         return None;
     }
     text.parse().ok()
-}
-
-pub(crate) fn write_kind(out: &mut Vec<u8>, fields: usize, k: u64) {
-    cbor::write_array(out, fields);
-    cbor::write_uint(out, k);
 }
 
 /// The first key repeated within one object anywhere in a JSON text, if any.

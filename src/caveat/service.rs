@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{kind, list, reason, write_kind, Fields, MAX_LIST_ENTRIES};
+use super::{kind, kind::CaveatKind, list, reason, Fields, MAX_LIST_ENTRIES};
 use crate::error::Error;
 use crate::identifier::{check_id, MAX_ID_LEN};
 use crate::wire::cbor::{self, Reader};
@@ -159,30 +159,39 @@ impl ServiceCaveat {
         service.is_some_and(|s| self.whitelist.iter().any(|e| e.matches(s)))
     }
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+    pub(crate) fn parse_text(rest: &str) -> Result<Self, Error> {
+        Self::new(list::from_text(rest, "whitelist", Service::parse)?)
+    }
+}
+
+impl CaveatKind for ServiceCaveat {
+    const NAME: &'static str = "service";
+    const CODE: u64 = kind::SERVICE;
+    const FIELDS: usize = 2;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
         Self::new(list::from_json(f, "whitelist", Service::parse)?)
     }
 
-    pub(crate) fn to_json(&self) -> Value {
+    fn to_json(&self) -> Value {
         json!({"type": "service", "whitelist": list::strings(&self.whitelist)})
     }
 
-    pub(crate) fn to_text(&self) -> String {
+    fn to_text(&self) -> String {
         format!("service = {}", list::join(&self.whitelist))
     }
 
-    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
-        Self::new(list::from_text(rest, "whitelist", Service::parse)?)
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        text.strip_prefix("service = ").map(Self::parse_text)
     }
 
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        write_kind(out, 2, kind::SERVICE);
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         list::write(out, &self.whitelist, |out, s| {
             write_entry(out, s.kind.number(), &s.id);
         });
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         let whitelist = list::read(r, MAX_LIST_ENTRIES, |r| {
             let (kind, id) = read_entry(r, ServiceKind::from_number, "unknown service kind")?;
             Ok(Service { kind, id })

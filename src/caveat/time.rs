@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{kind, reason, write_kind, Fields};
+use super::{kind, kind::CaveatKind, reason, Fields};
 use crate::error::Error;
 use crate::wire::cbor::{self, Reader};
 
@@ -44,23 +44,7 @@ impl TimeCaveat {
             .is_some_and(|end| now < end)
     }
 
-    pub(crate) fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
-        let v = f.get("validUntil")?;
-        let valid_until = v
-            .as_u64()
-            .ok_or_else(|| Error::bad_caveat("validUntil", "not a non-negative integer"))?;
-        Ok(Self { valid_until })
-    }
-
-    pub(crate) fn to_json(self) -> Value {
-        json!({"type": "time", "validUntil": self.valid_until})
-    }
-
-    pub(crate) fn to_text(self) -> String {
-        format!("time < {}", self.valid_until)
-    }
-
-    pub(crate) fn from_text(rest: &str) -> Result<Self, Error> {
+    pub(crate) fn parse_text(rest: &str) -> Result<Self, Error> {
         let bad = || Error::bad_caveat("validUntil", "not a non-negative integer");
         // Canonical decimal only: no sign, no leading zeros, no spaces.
         if rest.is_empty()
@@ -72,13 +56,38 @@ impl TimeCaveat {
         let valid_until = rest.parse().map_err(|_| bad())?;
         Ok(Self { valid_until })
     }
+}
 
-    pub(crate) fn encode(self, out: &mut Vec<u8>) {
-        write_kind(out, 2, kind::TIME);
+impl CaveatKind for TimeCaveat {
+    const NAME: &'static str = "time";
+    const CODE: u64 = kind::TIME;
+    const FIELDS: usize = 2;
+
+    fn from_json(f: &Fields<'_>) -> Result<Self, Error> {
+        let v = f.get("validUntil")?;
+        let valid_until = v
+            .as_u64()
+            .ok_or_else(|| Error::bad_caveat("validUntil", "not a non-negative integer"))?;
+        Ok(Self { valid_until })
+    }
+
+    fn to_json(&self) -> Value {
+        json!({"type": "time", "validUntil": self.valid_until})
+    }
+
+    fn to_text(&self) -> String {
+        format!("time < {}", self.valid_until)
+    }
+
+    fn from_text(text: &str) -> Option<Result<Self, Error>> {
+        text.strip_prefix("time < ").map(Self::parse_text)
+    }
+
+    fn encode_fields(&self, out: &mut Vec<u8>) {
         cbor::write_uint(out, self.valid_until);
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, &'static str> {
         Ok(Self {
             valid_until: r.uint().map_err(reason)?,
         })
@@ -112,7 +121,9 @@ mod tests {
     #[test]
     fn text_form_is_canonical() {
         assert_eq!(
-            TimeCaveat::from_text("8374891234").expect("ok").valid_until,
+            TimeCaveat::parse_text("8374891234")
+                .expect("ok")
+                .valid_until,
             8_374_891_234
         );
         for bad in [
@@ -126,7 +137,7 @@ mod tests {
             "18446744073709551616",
         ] {
             assert_eq!(
-                TimeCaveat::from_text(bad).expect_err(bad).id(),
+                TimeCaveat::parse_text(bad).expect_err(bad).id(),
                 "badValueCaveat"
             );
         }

@@ -2,8 +2,10 @@
 //! format. Every decoder here is strict, bounded by [`Limits`] and total (it answers every input
 //! with a value or a typed error).
 
+#[cfg(feature = "macaroons")]
 pub(crate) mod libmacaroons;
 pub(crate) mod native;
+#[cfg(feature = "onedata")]
 pub(crate) mod onedata;
 
 use crate::error::{DenialError, Limit};
@@ -50,7 +52,10 @@ impl Limits {
     /// the base64 text).
     #[must_use]
     pub fn max_text_len(&self) -> usize {
-        self.max_native_text_len().max(onedata::max_text_len(self))
+        let longest = self.max_native_text_len();
+        #[cfg(feature = "onedata")]
+        let longest = longest.max(onedata::max_text_len(self));
+        longest
     }
 
     /// The longest native text form these limits allow (base64 expansion plus the prefix).
@@ -82,9 +87,11 @@ impl Limits {
 pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Spans, Error> {
     // The longest text of any format first (Onedata's), then the native bound for the rest.
     check_text_size(text, limits)?;
+    #[cfg(feature = "onedata")]
     if text.starts_with(onedata::TEXT_START) {
         return onedata::decode_text(text, limits).or_else(|e| v1_or(text, limits, e));
     }
+    #[cfg(feature = "macaroons")]
     if text.starts_with('{') || text.starts_with(V2_TEXT_START) {
         return libmacaroons::decode_text(text, limits);
     }
@@ -112,6 +119,7 @@ pub(crate) fn decode_text(text: &str, limits: &Limits) -> Result<Spans, Error> {
 /// `00` there instead, so its base64 reading never starts with a location packet. Which format
 /// a text is in is therefore decided by trying Onedata first and then V1, never guessed; a text
 /// that is neither gets the error of the format its bytes look like.
+#[cfg(feature = "macaroons")]
 fn v1_or(text: &str, limits: &Limits, otherwise: Error) -> Result<Spans, Error> {
     match libmacaroons::decode_base64(text) {
         Ok(raw) if libmacaroons::v1::starts_with_location(&raw) => {
@@ -121,10 +129,18 @@ fn v1_or(text: &str, limits: &Limits, otherwise: Error) -> Result<Spans, Error> 
     }
 }
 
+/// Without the libmacaroons formats, nothing else is tried.
+#[cfg(not(feature = "macaroons"))]
+fn v1_or(_: &str, _: &Limits, otherwise: Error) -> Result<Spans, Error> {
+    Err(otherwise)
+}
+
 /// How a V2 macaroon's text starts: the base64 of the version byte 2 and the next field type
 /// (1 or 2), whose high bits are zero.
+#[cfg(feature = "macaroons")]
 const V2_TEXT_START: &str = "Ag";
 
+#[cfg(feature = "macaroons")]
 /// Decodes the text form of a libmacaroons-format token (V1, V2 or V2J, detected).
 pub(crate) fn decode_macaroon_text(text: &str, limits: &Limits) -> Result<Spans, Error> {
     check_text_size(text, limits)?;
@@ -151,7 +167,9 @@ pub(crate) fn encode_text(token: &Spans) -> String {
             URL_SAFE_NO_PAD.encode_string(&token.raw, &mut out);
             out
         }
+        #[cfg(feature = "onedata")]
         Format::Onedata => onedata::encode_text(&token.raw),
+        #[cfg(feature = "macaroons")]
         Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => {
             libmacaroons::encode_text(token)
         }
@@ -162,6 +180,8 @@ pub(crate) fn encode_text(token: &Spans) -> String {
 pub(crate) fn encode_caveat(format: Format, caveat: &Caveat) -> Result<Vec<u8>, Error> {
     match format {
         Format::Native => Ok(caveat.to_native()),
+        // The text formats (Onedata's, libmacaroons').
+        #[cfg(any(feature = "onedata", feature = "macaroons"))]
         _ => Ok(caveat.to_text().into_bytes()),
     }
 }
@@ -177,6 +197,7 @@ pub(crate) fn decode_caveat(format: Format, index: usize, bytes: &[u8]) -> Resul
                 caveat: hex_excerpt(bytes),
             })
         }),
+        #[cfg(any(feature = "onedata", feature = "macaroons"))]
         _ => {
             let unknown = || {
                 Error::Denied(DenialError::CaveatUnknown {
@@ -198,7 +219,9 @@ pub(crate) fn decode_caveat(format: Format, index: usize, bytes: &[u8]) -> Resul
 pub(crate) fn decode_identifier(token: &Spans) -> Result<Identifier<'_>, Error> {
     match token.format {
         Format::Native => native::decode_identifier(token.identifier_bytes()),
+        #[cfg(feature = "onedata")]
         Format::Onedata => onedata::decode_identifier(token),
+        #[cfg(feature = "macaroons")]
         Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => Err(Error::bad(
             "a libmacaroons-format identifier is opaque (see Token::identifier_bytes)",
         )),
@@ -210,7 +233,9 @@ pub(crate) fn decode_identifier(token: &Spans) -> Result<Identifier<'_>, Error> 
 pub(crate) fn untrusted_location(token: &Spans) -> Option<&[u8]> {
     match token.format {
         Format::Native => None,
+        #[cfg(feature = "onedata")]
         Format::Onedata => Some(onedata::location(&token.raw)),
+        #[cfg(feature = "macaroons")]
         Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => {
             Some(libmacaroons::location(token))
         }
@@ -229,12 +254,14 @@ pub(crate) fn start(
             let tag = crate::chain::start(key.state(), &id_bytes);
             Ok(native::assemble(&id_bytes, &[], &tag))
         }
+        #[cfg(feature = "macaroons")]
         Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => {
             Err(Error::bad_identifier(
                 "identifier",
                 "libmacaroons formats carry opaque identifiers (see Token::mint_macaroon)",
             ))
         }
+        #[cfg(feature = "onedata")]
         Format::Onedata => {
             let id_text = onedata::encode_identifier(identifier)?;
             let tag = crate::chain::start(key.state(), id_text.as_bytes());
@@ -264,12 +291,14 @@ pub(crate) fn reassemble(token: &Spans, caveat: &[u8], tag: &Tag) -> Result<Span
             third_party::index_native(&mut out);
             Ok(out)
         }
+        #[cfg(feature = "onedata")]
         Format::Onedata => onedata::assemble(
             onedata::location(&token.raw),
             token.identifier_bytes(),
             &caveats,
             tag,
         ),
+        #[cfg(feature = "macaroons")]
         Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => libmacaroons::append(
             token,
             libmacaroons::Parts {
@@ -290,7 +319,9 @@ pub(crate) fn decode(format: Format, raw: Vec<u8>, limits: &Limits) -> Result<Sp
             third_party::index_native(&mut token);
             Ok(token)
         }
+        #[cfg(feature = "onedata")]
         Format::Onedata => onedata::decode(raw, limits),
+        #[cfg(feature = "macaroons")]
         Format::MacaroonV1 | Format::MacaroonV2 | Format::MacaroonV2J => {
             libmacaroons::decode(format, raw, limits)
         }

@@ -447,7 +447,7 @@ mod tests {
             ("[a-z0-9._-]{1,8}/[a-z0-9._-]{1,8}", "[ -~]{0,12}")
                 .prop_map(|(n, v)| { Caveat::App(AppCaveat::new(&n, &v).expect("app")) }),
             Just(Caveat::InviteType(
-                InviteTypeCaveat::from_text("userJoinGroup").expect("invite type")
+                InviteTypeCaveat::parse_text("userJoinGroup").expect("invite type")
             )),
         ]
     }

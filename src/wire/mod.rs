@@ -7,4 +7,5 @@
 //!   formats.
 
 pub(crate) mod cbor;
+#[cfg(any(feature = "onedata", feature = "macaroons"))]
 pub(crate) mod packet;

@@ -14,7 +14,9 @@ pub(crate) const PACKET_OVERHEAD: usize = 6;
 pub(crate) const KEY_LOCATION: &[u8] = b"location";
 pub(crate) const KEY_IDENTIFIER: &[u8] = b"identifier";
 pub(crate) const KEY_CID: &[u8] = b"cid";
+#[cfg(feature = "macaroons")]
 pub(crate) const KEY_VID: &[u8] = b"vid";
+#[cfg(feature = "macaroons")]
 pub(crate) const KEY_CL: &[u8] = b"cl";
 pub(crate) const KEY_SIGNATURE: &[u8] = b"signature";
 

@@ -14,6 +14,7 @@ mod denials;
 mod error_json;
 mod fixtures;
 mod mint_verify;
+#[cfg(all(feature = "onedata", feature = "macaroons"))]
 mod restrictions;
 mod secrets;
 mod tampering;

@@ -222,7 +222,7 @@ impl Store for SqliteStore {
         let mut stmt = conn
             .prepare(
                 "SELECT id, created, retired, sealed, nonce, secret FROM root_keys \
-                 ORDER BY created, id",
+                 ORDER BY created, rowid",
             )
             .map_err(backend)?;
         let rows = stmt
