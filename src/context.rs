@@ -2,7 +2,7 @@
 //! ([`Context`]), and what kind of token it expects ([`Expect`]). The library never reads a
 //! clock or a socket; the caller fills these in.
 
-use crate::error::{DenialError, ValueError};
+use crate::error::{DenialError, Detail, ValueError};
 use std::net::IpAddr;
 
 use crate::caveat::{Interface, Service};
@@ -58,14 +58,14 @@ impl Expect {
                 Ok(())
             }
             (Self::Access, other) => Err(Error::Denied(DenialError::NotAnAccessToken {
-                received: other.clone().into_owned(),
+                received: Detail::new(other.clone().into_owned()),
             })),
             (Self::Identity, other) => Err(Error::Denied(DenialError::NotAnIdentityToken {
-                received: other.clone().into_owned(),
+                received: Detail::new(other.clone().into_owned()),
             })),
             (Self::Invite(want), other) => Err(Error::Denied(DenialError::NotAnInviteToken {
-                expected_invite_type: want,
-                received: other.clone().into_owned(),
+                expected_invite_type: want.map(InviteType::name),
+                received: Detail::new(other.clone().into_owned()),
             })),
         }
     }

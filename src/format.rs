@@ -1,10 +1,20 @@
 //! The token formats: which one a token is in, their names, and the constants that mark them.
 
-pub use crate::codec::native::{TEXT_PREFIX as NATIVE_TEXT_PREFIX, VERSION as NATIVE_VERSION};
+/// The native envelope version this crate writes and the only one it reads.
+pub const NATIVE_VERSION: u64 = 1;
+
+/// The native text form's fixed prefix: names the format (`cvt`, caveat-token) and its version.
+pub const NATIVE_TEXT_PREFIX: &str = "cvt1_";
+
+/// Every Onedata token's text starts with this. The location packet comes first, and its length
+/// (14 + a location of at most 255 bytes, so at most `010d`) starts with the digits `00` or
+/// `01`, whose base64 starts `MDA`, `MDB` or `MDE` (no escape applies to those characters).
 #[cfg(feature = "onedata")]
-pub use crate::codec::onedata::{
-    IDENTIFIER_VERSION as ONEDATA_IDENTIFIER_VERSION, TEXT_START as ONEDATA_TEXT_START,
-};
+pub const ONEDATA_TEXT_START: &str = "MD";
+
+/// The Onedata identifier version this crate reads and writes (Onedata's version 2).
+#[cfg(feature = "onedata")]
+pub const ONEDATA_IDENTIFIER_VERSION: &str = "2";
 
 /// The token formats this crate reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -188,6 +188,12 @@ pub enum TokenType<'a> {
     },
 }
 
+impl crate::error::ErrorDetail for TokenType<'static> {
+    fn to_json(&self) -> Value {
+        TokenType::to_json(self)
+    }
+}
+
 impl<'a> TokenType<'a> {
     /// Parses the CLI form: `access`, `access:SESSION`, `identity`,
     /// `invite:INVITE_TYPE:TARGET[:PARAMS]`.

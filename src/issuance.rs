@@ -9,7 +9,7 @@
 use crate::caveat::Caveat;
 use crate::codec::Format;
 use crate::error::Error;
-use crate::error::{DenialError, ValueError};
+use crate::error::{DenialError, Detail, ValueError};
 use crate::identifier::{Identifier, Persistence, TokenType};
 use crate::key::RootKey;
 use crate::token::Token;
@@ -168,7 +168,7 @@ impl IssuancePolicy {
         let source = original.identifier();
         if !matches!(source.token_type, TokenType::Access { .. }) {
             return Err(Error::Denied(DenialError::NotAnAccessToken {
-                received: source.token_type.clone().into_owned(),
+                received: Detail::new(source.token_type.clone().into_owned()),
             }));
         }
         if let Persistence::Temporary { generation } = source.persistence {

@@ -48,8 +48,8 @@ pub use codec::Limits;
 pub use context::{Context, Expect};
 pub use denial::Denial;
 pub use error::{
-    CaveatRef, DecodeError, DenialError, DischargeError, Error, ErrorId, Limit, RevocationError,
-    SignatureError, UnknownErrorId, ValueError, ERROR_IDS,
+    CaveatRef, DecodeError, DenialError, Detail, DischargeError, Error, ErrorDetail, ErrorId,
+    Limit, RevocationError, SignatureError, UnknownErrorId, ValueError, ERROR_IDS,
 };
 pub use format::Format;
 pub use geo::{GeoInfo, GeoSource, GeoTable, Region};

@@ -11,8 +11,8 @@
 
 use crate::caveat::{Caveat, DataObjectIdCaveat, DataPathCaveat, Gri, Operation, ServiceKind};
 use crate::denial::Denial;
-use crate::error::DenialError;
 use crate::error::{CaveatRef, Error};
+use crate::error::{DenialError, Detail};
 
 /// One restriction: the caveat and where it sits (the token, or one of its discharges).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +88,7 @@ impl Restrictions {
                 if !api.allows(service, operation, gri) {
                     let error = Error::Denied(DenialError::CaveatUnverified {
                         index: r.at.index,
-                        caveat: Box::new(r.caveat.clone()),
+                        caveat: Detail::new(r.caveat.clone()),
                         reason: Denial::OperationNotAllowed {
                             operation: format!("{service}/{operation}/{gri}"),
                         },

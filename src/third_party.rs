@@ -97,9 +97,9 @@ pub(crate) fn seal(
     nonce: &[u8; NONCE_LEN],
     chain_key: &ChainKey,
 ) -> Result<[u8; VID_LEN], Error> {
-    let cipher = XSalsa20Poly1305::new(Key::from_slice(tag.as_bytes()));
+    let cipher = XSalsa20Poly1305::new(&Key::from(*tag.as_bytes()));
     let mut sealed = *chain_key.as_bytes();
-    let result = cipher.encrypt_in_place_detached(Nonce::from_slice(nonce), b"", &mut sealed);
+    let result = cipher.encrypt_in_place_detached(&Nonce::from(*nonce), b"", &mut sealed);
     let mut vid = [0u8; VID_LEN];
     match result {
         Ok(poly) => {
@@ -124,16 +124,12 @@ pub(crate) fn open(tag: &Tag, vid: &[u8]) -> Option<ChainKey> {
     }
     let (nonce, rest) = vid.split_at(NONCE_LEN);
     let (poly, sealed) = rest.split_at(POLY_TAG_LEN);
-    let cipher = XSalsa20Poly1305::new(Key::from_slice(tag.as_bytes()));
-    let mut key = [0u8; TAG_LEN];
-    key.copy_from_slice(sealed);
+    let nonce: [u8; NONCE_LEN] = nonce.try_into().ok()?;
+    let poly: [u8; POLY_TAG_LEN] = poly.try_into().ok()?;
+    let mut key: [u8; TAG_LEN] = sealed.try_into().ok()?;
+    let cipher = XSalsa20Poly1305::new(&Key::from(*tag.as_bytes()));
     let opened = cipher
-        .decrypt_in_place_detached(
-            Nonce::from_slice(nonce),
-            b"",
-            &mut key,
-            PolyTag::from_slice(poly),
-        )
+        .decrypt_in_place_detached(&Nonce::from(nonce), b"", &mut key, &PolyTag::from(poly))
         .is_ok();
     let out = opened.then(|| ChainKey::from_bytes(key));
     key.zeroize();

@@ -15,7 +15,7 @@
 //! (`time < 1700000000`, `ip = 10.0.0.0/8`, …), it is checked as that caveat; otherwise when a
 //! [`Verifier::satisfy_general`] satisfier accepts it. Anything else is `tokenCaveatUnknown`.
 
-use crate::error::DenialError;
+use crate::error::{DenialError, Detail};
 use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::fmt;
@@ -567,7 +567,7 @@ impl Verifier {
         if let Some(ty) = token_type.filter(|ty| !caveat_allowed(ty, caveat)) {
             return Err(Error::Denied(DenialError::CaveatUnverified {
                 index,
-                caveat: Box::new(caveat.clone()),
+                caveat: Detail::new(caveat.clone()),
                 reason: Denial::NotAllowedForTokenType {
                     token_type: TypeClass::of(ty).name(),
                 },
@@ -626,7 +626,7 @@ impl Verifier {
                 };
                 Err(Error::Denied(DenialError::CaveatUnverified {
                     index,
-                    caveat: Box::new(caveat),
+                    caveat: Detail::new(caveat),
                     reason,
                 }))
             }
@@ -648,7 +648,7 @@ impl Verifier {
             Ok(None) => Ok(()),
             Ok(Some(reason)) => Err(Error::Denied(DenialError::CaveatUnverified {
                 index,
-                caveat: Box::new(caveat.clone()),
+                caveat: Detail::new(caveat.clone()),
                 reason,
             })),
             Err(()) => Err(Error::Denied(DenialError::CaveatUnknown {

@@ -147,7 +147,7 @@ mod tests {
 
         let denied = Refusal::from_error(&Error::Denied(DenialError::CaveatUnverified {
             index: 3,
-            caveat: Box::new(Caveat::Time(TimeCaveat::new(1))),
+            caveat: caveat_token::Detail::new(Caveat::Time(TimeCaveat::new(1))),
             reason: caveat_token::Denial::Expired {
                 valid_until: 1,
                 now: 5,

@@ -418,3 +418,9 @@ impl std::str::FromStr for Caveat {
         Self::from_text(text)
     }
 }
+
+impl crate::error::ErrorDetail for Caveat {
+    fn to_json(&self) -> Value {
+        Caveat::to_json(self)
+    }
+}

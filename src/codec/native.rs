@@ -17,11 +17,7 @@ use crate::identifier::{self, Identifier, InviteType, Persistence, Subject, Toke
 use crate::spans::Spans;
 use crate::wire::cbor::{self, Reader};
 
-/// The envelope version this crate writes and the only one it reads.
-pub const VERSION: u64 = 1;
-
-/// The text form's fixed prefix: names the format (`cvt`, caveat-token) and its version.
-pub const TEXT_PREFIX: &str = "cvt1_";
+pub(crate) use crate::format::{NATIVE_TEXT_PREFIX as TEXT_PREFIX, NATIVE_VERSION as VERSION};
 
 const SUBJECT_USER: u64 = 0;
 const SUBJECT_PROVIDER: u64 = 1;

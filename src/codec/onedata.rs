@@ -28,13 +28,9 @@ use crate::identifier::{
 use crate::spans::Spans;
 use crate::wire::packet::{self, Packets, KEY_CID, KEY_IDENTIFIER, KEY_LOCATION, KEY_SIGNATURE};
 
-/// Every Onedata token's text starts with this. The location packet comes first, and its length
-/// (14 + a location of at most 255 bytes, so at most `010d`) starts with the digits `00` or
-/// `01`, whose base64 starts `MDA`, `MDB` or `MDE` (no escape applies to those characters).
-pub const TEXT_START: &str = "MD";
-
-/// The identifier version this crate reads and writes (Onedata's version 2).
-pub const IDENTIFIER_VERSION: &str = "2";
+pub(crate) use crate::format::{
+    ONEDATA_IDENTIFIER_VERSION as IDENTIFIER_VERSION, ONEDATA_TEXT_START as TEXT_START,
+};
 
 /// The longest escaped text a token within `limits` can have: base64 grows by 4/3 and the
 /// escape at most doubles it.

@@ -4,10 +4,8 @@ use std::fmt;
 
 use serde_json::{json, Map, Value};
 
-use super::ErrorId;
-use crate::caveat::Caveat;
+use super::{Detail, ErrorId};
 use crate::denial::Denial;
-use crate::identifier::{InviteType, TokenType};
 
 /// The token is genuine but does not allow the request: a caveat does not hold, is not
 /// understood, or the token is not of the type the request needs.
@@ -49,8 +47,8 @@ pub enum DenialError {
     CaveatUnverified {
         /// Position of the caveat in the chain, from 0.
         index: usize,
-        /// The caveat.
-        caveat: Box<Caveat>,
+        /// The caveat: a [`Caveat`](crate::Caveat) (`caveat.downcast_ref::<Caveat>()`).
+        caveat: Detail,
         /// Why it does not hold (`details.reason` and its facts).
         reason: Denial,
     },
@@ -59,20 +57,21 @@ pub enum DenialError {
     TimeCaveatRequired,
     /// An access token was expected (id `notAnAccessToken`).
     NotAnAccessToken {
-        /// The type the token has.
-        received: TokenType<'static>,
+        /// The type the token has: a [`TokenType`](crate::TokenType)`<'static>`.
+        received: Detail,
     },
     /// An identity token was expected (id `notAnIdentityToken`).
     NotAnIdentityToken {
-        /// The type the token has.
-        received: TokenType<'static>,
+        /// The type the token has: a [`TokenType`](crate::TokenType)`<'static>`.
+        received: Detail,
     },
     /// An invite token (of a given type, if any) was expected (id `notAnInviteToken`).
     NotAnInviteToken {
-        /// The invite type expected, if one was.
-        expected_invite_type: Option<InviteType>,
-        /// The type the token has.
-        received: TokenType<'static>,
+        /// The name of the invite type expected, if one was
+        /// ([`InviteType::name`](crate::InviteType::name)).
+        expected_invite_type: Option<&'static str>,
+        /// The type the token has: a [`TokenType`](crate::TokenType)`<'static>`.
+        received: Detail,
     },
 }
 
@@ -115,10 +114,7 @@ impl DenialError {
                 expected_invite_type,
                 received,
             } => {
-                d.insert(
-                    "expectedInviteType".into(),
-                    json!(expected_invite_type.map(InviteType::name)),
-                );
+                d.insert("expectedInviteType".into(), json!(expected_invite_type));
                 d.insert("received".into(), received.to_json());
             }
         }
@@ -137,21 +133,18 @@ impl fmt::Display for DenialError {
                 reason,
             } => write!(
                 f,
-                "Token caveat #{index} could not be verified ({reason}): {}.",
-                caveat.to_json()
+                "Token caveat #{index} could not be verified ({reason}): {caveat}."
             ),
             Self::TimeCaveatRequired => {
                 f.write_str("A temporary token must carry a time caveat of its own.")
             }
             Self::NotAnAccessToken { received } => write!(
                 f,
-                "Received token is not an access token (received: {}).",
-                received.to_json()
+                "Received token is not an access token (received: {received})."
             ),
             Self::NotAnIdentityToken { received } => write!(
                 f,
-                "Received token is not an identity token (received: {}).",
-                received.to_json()
+                "Received token is not an identity token (received: {received})."
             ),
             Self::NotAnInviteToken {
                 expected_invite_type,
@@ -159,14 +152,11 @@ impl fmt::Display for DenialError {
             } => match expected_invite_type {
                 Some(t) => write!(
                     f,
-                    "Received token is not a {} invite token (received: {}).",
-                    t.name(),
-                    received.to_json()
+                    "Received token is not a {t} invite token (received: {received})."
                 ),
                 None => write!(
                     f,
-                    "Received token is not an invite token (received: {}).",
-                    received.to_json()
+                    "Received token is not an invite token (received: {received})."
                 ),
             },
         }

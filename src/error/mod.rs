@@ -21,6 +21,7 @@ use serde_json::{json, Map, Value};
 
 mod decode;
 mod denied;
+mod detail;
 mod discharge;
 pub(crate) mod ids;
 mod revocation;
@@ -29,6 +30,7 @@ mod value;
 
 pub use decode::{DecodeError, Limit};
 pub use denied::DenialError;
+pub use detail::{Detail, ErrorDetail};
 pub use discharge::DischargeError;
 pub use ids::{ErrorId, UnknownErrorId, ERROR_IDS};
 pub use revocation::RevocationError;

@@ -1,7 +1,7 @@
 //! The error JSON shape, `{"error":{"id","details","description"}}`, for every id the
 //! engine produces.
 
-use caveat_token::{DenialError, DischargeError, RevocationError, ValueError};
+use caveat_token::{DenialError, Detail, DischargeError, RevocationError, ValueError};
 use std::borrow::Cow;
 
 use caveat_token::{
@@ -119,14 +119,14 @@ fn error_json_shape_for_every_id_the_core_produces() {
             max_ttl: Some(3600),
         }),
         Error::Denied(DenialError::NotAnAccessToken {
-            received: TokenType::Identity,
+            received: Detail::new(TokenType::Identity),
         }),
         Error::Denied(DenialError::NotAnIdentityToken {
-            received: TokenType::Access { session: None },
+            received: Detail::new(TokenType::Access { session: None }),
         }),
         Error::Denied(DenialError::NotAnInviteToken {
-            expected_invite_type: Some(InviteType::UserJoinGroup),
-            received: TokenType::Access { session: None },
+            expected_invite_type: Some(InviteType::UserJoinGroup.name()),
+            received: Detail::new(TokenType::Access { session: None }),
         }),
         // Third-party caveats and discharges (tests/macaroons/discharges.rs produces each of them).
         Error::Discharge(DischargeError::Missing {
@@ -196,4 +196,22 @@ fn error_json_shape_for_every_id_the_core_produces() {
         }})
     );
     assert_eq!(produced[2].0.details(), json!({}));
+
+    // The typed values inside an error are recovered as they were, not as JSON.
+    match unverified {
+        Error::Denied(DenialError::CaveatUnverified { caveat, .. }) => {
+            assert_eq!(
+                caveat.downcast_ref::<Caveat>(),
+                Some(&Caveat::time(NOW + 10))
+            );
+            assert_eq!(caveat.downcast_ref::<TokenType<'static>>(), None);
+        }
+        other => panic!("expected a caveat denial, got {other:?}"),
+    }
+    // Every id's phase: the variant it comes in, from the one table.
+    for id in caveat_token::ErrorId::ALL {
+        assert!(ERROR_IDS.contains(&id.as_str()), "{id} listed");
+        assert_eq!(id.as_str().parse::<caveat_token::ErrorId>(), Ok(*id));
+    }
+    assert_eq!(caveat_token::ErrorId::ALL.len(), ERROR_IDS.len());
 }
