@@ -92,6 +92,25 @@ pub trait KeySource {
     }
 }
 
+/// The root key `keys` gives for `token`, asked by its key id (none for an opaque identifier):
+/// the one lookup every signature check makes.
+///
+/// # Errors
+/// `tokenInvalid` when there is none (an unknown key is a wrong key), or the token's
+/// identifier does not decode.
+pub(crate) fn root_key_for<'k, K: KeySource + ?Sized>(
+    token: &Token,
+    keys: &'k K,
+) -> Result<&'k RootKey, Error> {
+    if token.format().is_macaroon() {
+        keys.key_for(&KeyQuery::new(token, None))
+    } else {
+        let identifier = token.untrusted_identifier()?;
+        keys.key_for(&KeyQuery::new(token, identifier.key_id.as_deref()))
+    }
+    .ok_or(Error::INVALID)
+}
+
 /// A single key verifies tokens whatever key id they name (the MAC decides).
 impl KeySource for RootKey {
     fn root_key(&self, _key_id: Option<&str>) -> Option<&RootKey> {

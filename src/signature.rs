@@ -12,20 +12,14 @@ use crate::codec;
 use crate::error::{CaveatRef, Error};
 use crate::error::{DischargeError, Limit};
 use crate::key::RootKey;
-use crate::lookup::{KeyQuery, KeySource};
+use crate::lookup::{root_key_for, KeySource};
 use crate::third_party::{self, MAX_DISCHARGES, MAX_DISCHARGE_DEPTH};
 use crate::token::Token;
 
 /// [`Verifier::check_signature`] for tokens with third-party caveats or opaque identifiers:
 /// the token's own chain only (its discharges are not checked).
 pub(crate) fn check_signature<K: KeySource + ?Sized>(token: &Token, keys: &K) -> Result<(), Error> {
-    let key = if token.format().is_macaroon() {
-        keys.key_for(&KeyQuery::new(token, None))
-    } else {
-        let identifier = token.untrusted_identifier()?;
-        keys.key_for(&KeyQuery::new(token, identifier.key_id.as_deref()))
-    }
-    .ok_or(Error::INVALID)?;
+    let key = root_key_for(token, keys)?;
     let computed = third_party::run_chain(
         chain::start(key.state(), token.identifier_bytes()),
         token.spans(),

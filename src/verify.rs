@@ -33,7 +33,7 @@ use crate::error::Error;
 use crate::geo::GeoSource;
 use crate::identifier::{Identifier, Persistence, TokenType};
 use crate::key::NameMap;
-use crate::lookup::{KeyQuery, KeySource};
+use crate::lookup::{root_key_for, KeyQuery, KeySource};
 use crate::membership::GroupMembership;
 use crate::restrictions::Restrictions;
 use crate::revocation::{self, GenerationSource, RevocationSource};
@@ -415,14 +415,7 @@ impl Verifier {
         discharges: &[Token],
         keys: &K,
     ) -> Result<Vec<usize>, Error> {
-        let key = if token.format().is_macaroon() {
-            keys.key_for(&KeyQuery::new(token, None))
-        } else {
-            let identifier = token.untrusted_identifier()?;
-            keys.key_for(&KeyQuery::new(token, identifier.key_id.as_deref()))
-        }
-        .ok_or(Error::INVALID)?;
-        verify_tree(token, key, discharges)
+        verify_tree(token, root_key_for(token, keys)?, discharges)
     }
 
     /// The clearing step after [`Verifier::sign_tree`]: for a structured identifier, its type
