@@ -20,10 +20,95 @@ pub(crate) struct Spans {
     pub(crate) identifier: Range<usize>,
     /// Each caveat's bytes, as MACed: a first-party caveat's encoding or predicate; a
     /// third-party caveat's id (libmacaroons formats) or whole encoding (native).
-    pub(crate) caveats: Vec<Range<usize>>,
+    pub(crate) caveats: Ranges,
     pub(crate) tag: Range<usize>,
     /// The third-party caveats, by caveat position, in chain order.
     pub(crate) third_party: Vec<ThirdPartySpan>,
+}
+
+/// How many caveat ranges a token keeps inline, without allocating: the common case.
+const INLINE: usize = 8;
+
+/// The caveats' ranges: inline for up to [`INLINE`] caveats (a native token decoded for
+/// verification then allocates nothing but its bytes), else a vector. Reads as a slice.
+#[derive(Clone)]
+pub(crate) enum Ranges {
+    /// The first `len` items are the ranges.
+    Inline {
+        /// How many of `items` are in use.
+        len: usize,
+        /// The ranges, then unused `0..0`.
+        items: [Range<usize>; INLINE],
+    },
+    /// More than fit inline, or built as a vector by a codec.
+    Heap(Vec<Range<usize>>),
+}
+
+impl Ranges {
+    /// Room for `n` ranges, inline when they fit.
+    #[inline]
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        if n <= INLINE {
+            const EMPTY: Range<usize> = 0..0;
+            Self::Inline {
+                len: 0,
+                items: [EMPTY; INLINE],
+            }
+        } else {
+            Self::Heap(Vec::with_capacity(n))
+        }
+    }
+
+    /// Appends a range, moving to the heap when the inline room is full.
+    #[inline]
+    pub(crate) fn push(&mut self, range: Range<usize>) {
+        match self {
+            Self::Inline { len, items } => {
+                if let Some(slot) = items.get_mut(*len) {
+                    *slot = range;
+                    *len += 1;
+                } else {
+                    let mut heap = Vec::with_capacity(INLINE * 2);
+                    heap.extend(items.iter().cloned());
+                    heap.push(range);
+                    *self = Self::Heap(heap);
+                }
+            }
+            Self::Heap(v) => v.push(range),
+        }
+    }
+}
+
+impl std::ops::Deref for Ranges {
+    type Target = [Range<usize>];
+
+    #[inline]
+    fn deref(&self) -> &[Range<usize>] {
+        match self {
+            Self::Inline { len, items } => items.get(..*len).unwrap_or_default(),
+            Self::Heap(v) => v,
+        }
+    }
+}
+
+impl From<Vec<Range<usize>>> for Ranges {
+    fn from(v: Vec<Range<usize>>) -> Self {
+        Self::Heap(v)
+    }
+}
+
+impl PartialEq for Ranges {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Ranges {}
+
+impl std::fmt::Debug for Ranges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// The ranges of a third-party caveat's parts in a token's bytes.

@@ -13,7 +13,7 @@ use crate::caveat::{kind, AppCaveat, TimeCaveat, IP_MAX_ENTRIES};
 use crate::chain::{Tag, TAG_LEN};
 use crate::error::Error;
 use crate::identifier::{self, Identifier, InviteType, Persistence, Subject, TokenType};
-use crate::spans::Spans;
+use crate::spans::{Ranges, Spans};
 use crate::wire::cbor::{self, Reader};
 
 /// The envelope version this crate writes and the only one it reads.
@@ -60,7 +60,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
                 max: limits.max_caveats,
             });
         }
-        let mut caveats = Vec::with_capacity(n);
+        let mut caveats = Ranges::with_capacity(n);
         for _ in 0..n {
             caveats.push(span(&raw, &mut r, limits.max_caveat_bytes, "caveatSize")?);
         }
@@ -69,7 +69,11 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
             return Err(Error::bad("tag must be 32 bytes"));
         }
         r.finish()?;
-        decode_identifier(&raw[identifier.clone()])?;
+        let id = &raw[identifier.clone()];
+        if !identifier_is_valid(id) {
+            // The decoder is the authority for which error it is.
+            decode_identifier(id)?;
+        }
         (identifier, caveats, tag)
     };
     Ok(Spans {
@@ -112,7 +116,7 @@ pub(crate) fn assemble(identifier: &[u8], caveats: &[&[u8]], tag: &Tag) -> Spans
     cbor::write_bytes(&mut raw, identifier);
     let id_range = raw.len() - identifier.len()..raw.len();
     cbor::write_array(&mut raw, caveats.len());
-    let mut ranges = Vec::with_capacity(caveats.len());
+    let mut ranges = Ranges::with_capacity(caveats.len());
     for c in caveats.iter().copied() {
         cbor::write_bytes(&mut raw, c);
         ranges.push(raw.len() - c.len()..raw.len());
@@ -202,6 +206,47 @@ pub(crate) fn key_id(bytes: &[u8]) -> Result<Option<&str>, Error> {
     } else {
         r.text(identifier::MAX_ID_LEN).map(Some)
     }
+}
+
+/// Whether [`decode_identifier`] accepts `bytes`, decided without building the identifier:
+/// the same items in the same order, each text checked against its field's rule on its bytes
+/// (every rule allows a subset of ASCII, so a text that passes is valid UTF-8 too). Decoding a
+/// token needs only this answer; a property test checks that both always agree.
+fn identifier_is_valid(bytes: &[u8]) -> bool {
+    fn field(r: &mut Reader<'_>, allowed: fn(u8) -> bool, may_be_empty: bool) -> bool {
+        r.text_bytes(identifier::MAX_ID_LEN)
+            .is_ok_and(|b| (may_be_empty || !b.is_empty()) && b.iter().all(|&c| allowed(c)))
+    }
+    let id = identifier::is_id_byte;
+    let mut r = Reader::new(bytes);
+    let head = r.array_of(6).is_ok()
+        && field(&mut r, |c| c.is_ascii_graphic(), false)
+        && (r.null() || field(&mut r, id, false))
+        && field(&mut r, id, false)
+        && r.array_of(2).is_ok()
+        && matches!(r.uint(), Ok(SUBJECT_USER | SUBJECT_PROVIDER))
+        && field(&mut r, id, false);
+    if !head {
+        return false;
+    }
+    let token_type = match (r.array(4), r.uint()) {
+        (Ok(1), Ok(TYPE_ACCESS | TYPE_IDENTITY)) => true,
+        (Ok(2), Ok(TYPE_ACCESS)) => field(&mut r, id, false),
+        (Ok(4), Ok(TYPE_INVITE)) => {
+            r.uint()
+                .is_ok_and(|code| InviteType::from_code(code).is_some())
+                && field(&mut r, id, false)
+                && field(&mut r, id, true)
+        }
+        _ => false,
+    };
+    token_type
+        && match (r.array(2), r.uint()) {
+            (Ok(1), Ok(PERSISTENCE_NAMED)) => true,
+            (Ok(2), Ok(PERSISTENCE_TEMPORARY)) => r.uint().is_ok(),
+            _ => false,
+        }
+        && r.finish().is_ok()
 }
 
 /// Decodes an identifier, borrowing its strings; enforces the field rules of SPEC.md §3.
@@ -522,6 +567,52 @@ mod tests {
         #[test]
         fn app_names_follow_the_reference_rules(name in "[a-z0-9/._A-Z -]{0,70}") {
             prop_assert_eq!(AppCaveat::is_valid(&name, "v"), reference_name_ok(&name));
+        }
+
+        #[test]
+        fn identifier_check_agrees_with_the_identifier_decoder(
+            kid in prop::option::of("[a-z0-9-]{0,3}"),
+            location in "[a-z. ]{0,4}",
+            session in prop::option::of("[a-z~]{0,2}"),
+            invite in prop::option::of((0u64..20, "[a-z]{0,2}", "[a-z=]{0,2}")),
+            generation in prop::option::of(any::<u64>()),
+            edits in vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+            cut in prop::option::of(any::<prop::sample::Index>()),
+        ) {
+            let token_type = match (invite, session) {
+                (Some((code, target, params)), _) => match InviteType::from_code(code) {
+                    Some(invite_type) => TokenType::Invite {
+                        invite_type,
+                        target: target.into(),
+                        params: params.into(),
+                    },
+                    None => TokenType::Identity,
+                },
+                (None, session) => TokenType::Access { session: session.map(Into::into) },
+            };
+            let id = Identifier {
+                location: location.into(),
+                key_id: kid.map(Into::into),
+                token_id: "t".into(),
+                subject: Subject::Provider("p".into()),
+                token_type,
+                persistence: generation
+                    .map_or(Persistence::Named, |generation| Persistence::Temporary { generation }),
+            };
+            let mut bytes = encode_identifier(&id);
+            for (i, b) in edits {
+                let i = i.index(bytes.len());
+                bytes[i] = b;
+            }
+            if let Some(c) = cut {
+                bytes.truncate(c.index(bytes.len() + 1));
+            }
+            prop_assert_eq!(identifier_is_valid(&bytes), decode_identifier(&bytes).is_ok());
+        }
+
+        #[test]
+        fn identifier_check_agrees_on_random_bytes(bytes in vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(identifier_is_valid(&bytes), decode_identifier(&bytes).is_ok());
         }
 
         #[test]
