@@ -60,7 +60,7 @@ impl Ranges {
     }
 
     /// Appends a range, moving to the heap when the inline room is full.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, range: Range<usize>) {
         match self {
             Self::Inline { len, items } => {

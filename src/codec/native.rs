@@ -200,7 +200,8 @@ pub(crate) fn encode_identifier(id: &Identifier<'_>) -> Vec<u8> {
 pub(crate) fn key_id(bytes: &[u8]) -> Result<Option<&str>, Error> {
     let mut r = Reader::new(bytes);
     r.array_of(6)?;
-    r.text(identifier::MAX_ID_LEN)?;
+    // The location, skipped: its bytes were checked when the identifier was.
+    r.text_bytes(identifier::MAX_ID_LEN)?;
     if r.null() {
         Ok(None)
     } else {
@@ -208,19 +209,47 @@ pub(crate) fn key_id(bytes: &[u8]) -> Result<Option<&str>, Error> {
     }
 }
 
+/// Bit of [`BYTE_CLASS`]: the byte may appear in an id ([`identifier::is_id_byte`]).
+const ID_BYTE: u8 = 1;
+/// Bit of [`BYTE_CLASS`]: the byte may appear in a location (printable ASCII, no space).
+const LOCATION_BYTE: u8 = 2;
+/// The identifier fields' byte rules as a table, one bit per rule.
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut c: u8 = 0;
+    loop {
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'@' | b'+' | b'=')
+        {
+            table[c as usize] |= ID_BYTE;
+        }
+        if c.is_ascii_graphic() {
+            table[c as usize] |= LOCATION_BYTE;
+        }
+        if c == u8::MAX {
+            break;
+        }
+        c += 1;
+    }
+    table
+};
+
 /// Whether [`decode_identifier`] accepts `bytes`, decided without building the identifier:
 /// the same items in the same order, each text checked against its field's rule on its bytes
 /// (every rule allows a subset of ASCII, so a text that passes is valid UTF-8 too). Decoding a
 /// token needs only this answer; a property test checks that both always agree.
 fn identifier_is_valid(bytes: &[u8]) -> bool {
-    fn field(r: &mut Reader<'_>, allowed: fn(u8) -> bool, may_be_empty: bool) -> bool {
-        r.text_bytes(identifier::MAX_ID_LEN)
-            .is_ok_and(|b| (may_be_empty || !b.is_empty()) && b.iter().all(|&c| allowed(c)))
+    fn field(r: &mut Reader<'_>, class: u8, may_be_empty: bool) -> bool {
+        r.text_bytes(identifier::MAX_ID_LEN).is_ok_and(|b| {
+            (may_be_empty || !b.is_empty())
+                && b.iter()
+                    .fold(class, |ok, &c| ok & BYTE_CLASS[usize::from(c)])
+                    != 0
+        })
     }
-    let id = identifier::is_id_byte;
+    let id = ID_BYTE;
     let mut r = Reader::new(bytes);
     let head = r.array_of(6).is_ok()
-        && field(&mut r, |c| c.is_ascii_graphic(), false)
+        && field(&mut r, LOCATION_BYTE, false)
         && (r.null() || field(&mut r, id, false))
         && field(&mut r, id, false)
         && r.array_of(2).is_ok()
@@ -512,6 +541,19 @@ mod tests {
             })
             && matches!(name.split_once('/'),
                 Some((ns, rest)) if !ns.is_empty() && !rest.is_empty() && !rest.contains('/'))
+    }
+
+    #[test]
+    fn byte_classes_are_the_identifier_rules() {
+        for c in 0..=255u8 {
+            let class = BYTE_CLASS[usize::from(c)];
+            assert_eq!(class & ID_BYTE != 0, identifier::is_id_byte(c), "{c}");
+            assert_eq!(
+                class & LOCATION_BYTE != 0,
+                identifier::check_location(&char::from(c).to_string()).is_ok() && c < 128,
+                "{c}"
+            );
+        }
     }
 
     proptest! {
