@@ -59,6 +59,14 @@ impl Ranges {
         }
     }
 
+    /// How many ranges fit without allocating (more).
+    pub(crate) fn capacity(&self) -> usize {
+        match self {
+            Self::Inline { .. } => INLINE,
+            Self::Heap(v) => v.capacity(),
+        }
+    }
+
     /// Appends a range, moving to the heap when the inline room is full.
     #[inline(always)]
     pub(crate) fn push(&mut self, range: Range<usize>) {

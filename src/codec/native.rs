@@ -41,49 +41,53 @@ pub(crate) fn looks_like_other_version(text: &str) -> bool {
 /// Decodes the binary envelope. `raw` is kept as the token's bytes.
 pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
     limits.check_token_bytes(raw.len())?;
-    let (identifier, caveats, tag) = {
-        let mut r = Reader::new(&raw);
-        r.array_of(4)?;
-        match r.uint()? {
-            VERSION => {}
-            _ => return Err(Error::bad("unsupported version")),
-        }
-        let identifier = span(&raw, &mut r, limits.max_identifier_bytes, "identifier")?;
-        let n = r.array(usize::MAX)?;
-        if n > raw.len() - r.position() {
-            // Each caveat takes at least one byte: a count beyond the remaining input is a lie.
-            return Err(Error::bad("truncated"));
-        }
-        if n > limits.max_caveats {
-            return Err(Error::TokenTooLarge {
-                limit: "caveats",
-                max: limits.max_caveats,
-            });
-        }
-        let mut caveats = Ranges::with_capacity(n);
-        for _ in 0..n {
-            caveats.push(span(&raw, &mut r, limits.max_caveat_bytes, "caveatSize")?);
-        }
-        let tag = span(&raw, &mut r, TAG_LEN, "tag")?;
-        if tag.len() != TAG_LEN {
-            return Err(Error::bad("tag must be 32 bytes"));
-        }
-        r.finish()?;
-        let id = &raw[identifier.clone()];
-        if !identifier_is_valid(id) {
-            // The decoder is the authority for which error it is.
-            decode_identifier(id)?;
-        }
-        (identifier, caveats, tag)
-    };
-    Ok(Spans {
+    // Built in place (the ranges are filled in as they are read), so that the spans are not
+    // copied from a local into the result.
+    let mut spans = Spans {
         format: Format::Native,
         raw,
-        identifier,
-        caveats,
-        tag,
+        identifier: 0..0,
+        caveats: Ranges::with_capacity(0),
+        tag: 0..0,
         third_party: Vec::new(),
-    })
+    };
+    let raw = &spans.raw;
+    let mut r = Reader::new(raw);
+    r.array_of(4)?;
+    match r.uint()? {
+        VERSION => {}
+        _ => return Err(Error::bad("unsupported version")),
+    }
+    spans.identifier = span(raw, &mut r, limits.max_identifier_bytes, "identifier")?;
+    let n = r.array(usize::MAX)?;
+    if n > raw.len() - r.position() {
+        // Each caveat takes at least one byte: a count beyond the remaining input is a lie.
+        return Err(Error::bad("truncated"));
+    }
+    if n > limits.max_caveats {
+        return Err(Error::TokenTooLarge {
+            limit: "caveats",
+            max: limits.max_caveats,
+        });
+    }
+    if n > spans.caveats.capacity() {
+        spans.caveats = Ranges::with_capacity(n);
+    }
+    for _ in 0..n {
+        let range = span(raw, &mut r, limits.max_caveat_bytes, "caveatSize")?;
+        spans.caveats.push(range);
+    }
+    spans.tag = span(raw, &mut r, TAG_LEN, "tag")?;
+    if spans.tag.len() != TAG_LEN {
+        return Err(Error::bad("tag must be 32 bytes"));
+    }
+    r.finish()?;
+    let id = &raw[spans.identifier.clone()];
+    if !identifier_is_valid(id) {
+        // The decoder is the authority for which error it is.
+        decode_identifier(id)?;
+    }
+    Ok(spans)
 }
 
 /// Reads a byte string and returns its range in `raw`, enforcing `max`.
@@ -452,8 +456,7 @@ pub(crate) fn view_caveat(bytes: &[u8]) -> Option<CaveatView<'_>> {
             })
         }
         (THREE_ITEMS, kind::APP) => {
-            let name = r.text(usize::MAX).ok()?;
-            let value = r.text(usize::MAX).ok()?;
+            let (name, value) = app_texts(rest, &mut r)?;
             if !AppCaveat::is_valid(name, value) {
                 return None;
             }
@@ -463,6 +466,25 @@ pub(crate) fn view_caveat(bytes: &[u8]) -> Option<CaveatView<'_>> {
     };
     r.finish().ok()?;
     Some(view)
+}
+
+/// An `app` caveat's name and value, as [`Reader::text`] twice would read them, with one UTF-8
+/// check over both when the value's head is one byte: that byte (`0x60`–`0x77`) is ASCII, so
+/// the name, the head and the value are valid UTF-8 together exactly when the name and the
+/// value are, and the head splits them at a character boundary.
+fn app_texts<'a>(input: &'a [u8], r: &mut Reader<'a>) -> Option<(&'a str, &'a str)> {
+    let name = r.text_bytes(usize::MAX).ok()?;
+    let value_head = r.position();
+    let value = r.text_bytes(usize::MAX).ok()?;
+    if value_head + 1 + value.len() == r.position() {
+        let both = input.get(value_head - name.len()..r.position())?;
+        let both = std::str::from_utf8(both).ok()?;
+        return Some((both.get(..name.len())?, both.get(name.len() + 1..)?));
+    }
+    Some((
+        std::str::from_utf8(name).ok()?,
+        std::str::from_utf8(value).ok()?,
+    ))
 }
 
 /// One-byte CBOR heads of 2- and 3-item arrays.
@@ -523,7 +545,7 @@ mod tests {
         prop_oneof![
             any::<u64>().prop_map(Caveat::time),
             vec(arb_net(), 1..4).prop_map(|w| Caveat::Ip(IpCaveat::new(w).expect("ip"))),
-            ("[a-z0-9._-]{1,8}/[a-z0-9._-]{1,8}", "[ -~]{0,12}")
+            ("[a-z0-9._-]{1,8}/[a-z0-9._-]{1,8}", "[ -~é]{0,30}")
                 .prop_map(|(n, v)| { Caveat::App(AppCaveat::new(&n, &v).expect("app")) }),
             Just(Caveat::InviteType(
                 InviteTypeCaveat::from_text("userJoinGroup").expect("invite type")
