@@ -51,6 +51,21 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
         tag: 0..0,
         third_party: Vec::new(),
     };
+    if !envelope_fast(&mut spans, limits) {
+        spans.caveats = Ranges::with_capacity(0);
+        envelope(&mut spans, limits)?;
+    }
+    let id = &spans.raw[spans.identifier.clone()];
+    if !identifier_is_valid(id) {
+        // The decoder is the authority for which error it is.
+        decode_identifier(id)?;
+    }
+    Ok(spans)
+}
+
+/// The envelope's parts, read with the general CBOR reader, which is the authority for every
+/// error.
+fn envelope(spans: &mut Spans, limits: &Limits) -> Result<(), Error> {
     let raw = &spans.raw;
     let mut r = Reader::new(raw);
     r.array_of(4)?;
@@ -81,13 +96,86 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
     if spans.tag.len() != TAG_LEN {
         return Err(Error::bad("tag must be 32 bytes"));
     }
-    r.finish()?;
-    let id = &raw[spans.identifier.clone()];
-    if !identifier_is_valid(id) {
-        // The decoder is the authority for which error it is.
-        decode_identifier(id)?;
+    r.finish()
+}
+
+/// [`envelope`] for the common shapes only (heads of one to three bytes), in one pass with no
+/// error values: `true` when it read the whole envelope, which [`envelope`] then accepts with
+/// the same spans; `false` (with `spans` partly written) for anything else, which goes to
+/// [`envelope`] for its answer. A property test checks the agreement.
+fn envelope_fast(spans: &mut Spans, limits: &Limits) -> bool {
+    let raw = &spans.raw;
+    if raw.get(..2) != Some(&[0x84, 0x01]) {
+        return false;
     }
-    Ok(spans)
+    let mut pos = 2;
+    let Some(identifier) = short_head(raw, &mut pos, cbor::MAJOR_BYTES)
+        .and_then(|len| take(raw, &mut pos, len))
+        .filter(|r| r.len() <= limits.max_identifier_bytes)
+    else {
+        return false;
+    };
+    spans.identifier = identifier;
+    let Some(n) = short_head(raw, &mut pos, cbor::MAJOR_ARRAY) else {
+        return false;
+    };
+    if n > raw.len() - pos || n > limits.max_caveats {
+        return false;
+    }
+    if n > spans.caveats.capacity() {
+        spans.caveats = Ranges::with_capacity(n);
+    }
+    for _ in 0..n {
+        match short_head(raw, &mut pos, cbor::MAJOR_BYTES).and_then(|len| take(raw, &mut pos, len))
+        {
+            Some(range) if range.len() <= limits.max_caveat_bytes => spans.caveats.push(range),
+            _ => return false,
+        }
+    }
+    match short_head(raw, &mut pos, cbor::MAJOR_BYTES).and_then(|len| take(raw, &mut pos, len)) {
+        Some(tag) if tag.len() == TAG_LEN && pos == raw.len() => {
+            spans.tag = tag;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A minimally encoded head of `major` whose argument fits in the head byte or one or two more
+/// bytes (as [`Reader`] requires: 24–255 in one byte, 256–65,535 in two); advances `pos`.
+#[inline]
+fn short_head(raw: &[u8], pos: &mut usize, major: u8) -> Option<usize> {
+    let head = *raw.get(*pos)?;
+    if head >> 5 != major {
+        return None;
+    }
+    let (arg, len) = match head & 0x1f {
+        info @ 0..=23 => (usize::from(info), 1),
+        24 => (usize::from(*raw.get(*pos + 1)?), 2),
+        25 => {
+            let b = raw.get(*pos + 1..*pos + 3)?;
+            (usize::from(u16::from_be_bytes([b[0], b[1]])), 3)
+        }
+        _ => return None,
+    };
+    let minimal = match len {
+        1 => true,
+        2 => arg >= 24,
+        _ => arg >= 0x100,
+    };
+    minimal.then(|| {
+        *pos += len;
+        arg
+    })
+}
+
+/// The next `len` bytes' range, if they are all there; advances `pos`.
+#[inline]
+fn take(raw: &[u8], pos: &mut usize, len: usize) -> Option<Range<usize>> {
+    let end = pos.checked_add(len).filter(|&end| end <= raw.len())?;
+    let range = *pos..end;
+    *pos = end;
+    Some(range)
 }
 
 /// Reads a byte string and returns its range in `raw`, enforcing `max`.
@@ -566,6 +654,38 @@ mod tests {
     }
 
     #[test]
+    fn short_heads_are_read_as_the_reader_reads_them() {
+        for first in 0..=255u8 {
+            for second in [0u8, 1, 23, 24, 25, 255] {
+                for third in [0u8, 1, 255] {
+                    let mut input = vec![first, second, third];
+                    input.resize(400, 0);
+                    let mut pos = 0;
+                    let bytes = short_head(&input, &mut pos, cbor::MAJOR_BYTES)
+                        .and_then(|len| take(&input, &mut pos, len));
+                    let expected = Reader::new(&input).bytes(usize::MAX).ok();
+                    assert_eq!(
+                        bytes.map(|r| r.len()),
+                        expected.map(<[u8]>::len),
+                        "{input:?}"
+                    );
+                    let mut pos = 0;
+                    let n = short_head(&input, &mut pos, cbor::MAJOR_ARRAY);
+                    let mut r = Reader::new(&input);
+                    let expected = r.array(usize::MAX).ok();
+                    // The reader also takes 4- and 8-byte heads, which the fast path leaves to it.
+                    if first & 0x1f < 26 {
+                        assert_eq!(n, expected, "{input:?}");
+                        assert_eq!(n.map(|_| pos), expected.map(|_| r.position()));
+                    } else {
+                        assert_eq!(n, None);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn byte_classes_are_the_identifier_rules() {
         for c in 0..=255u8 {
             let class = BYTE_CLASS[usize::from(c)];
@@ -631,6 +751,56 @@ mod tests {
         #[test]
         fn app_names_follow_the_reference_rules(name in "[a-z0-9/._A-Z -]{0,70}") {
             prop_assert_eq!(AppCaveat::is_valid(&name, "v"), reference_name_ok(&name));
+        }
+
+        #[test]
+        fn fast_envelope_agrees_with_the_reader(
+            id in vec(any::<u8>(), 0..40),
+            caveats in vec(vec(any::<u8>(), 0..26), 0..30),
+            tag_len in prop::sample::select(vec![32usize, 31, 33, 0]),
+            edits in vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+            cut in prop::option::of(any::<prop::sample::Index>()),
+            (max_caveats, max_caveat_bytes, max_identifier_bytes) in (0usize..40, 0usize..40, 0usize..50),
+        ) {
+            let mut raw = Vec::new();
+            cbor::write_array(&mut raw, 4);
+            cbor::write_uint(&mut raw, VERSION);
+            cbor::write_bytes(&mut raw, &id);
+            cbor::write_array(&mut raw, caveats.len());
+            for c in &caveats {
+                cbor::write_bytes(&mut raw, c);
+            }
+            cbor::write_bytes(&mut raw, &vec![7; tag_len]);
+            for (i, b) in edits {
+                let i = i.index(raw.len());
+                raw[i] = b;
+            }
+            if let Some(c) = cut {
+                raw.truncate(c.index(raw.len() + 1));
+            }
+            let limits = Limits {
+                max_token_bytes: 1 << 20,
+                max_caveats,
+                max_caveat_bytes,
+                max_identifier_bytes,
+            };
+            let fresh = || Spans {
+                format: Format::Native,
+                raw: raw.clone(),
+                identifier: 0..0,
+                caveats: Ranges::with_capacity(0),
+                tag: 0..0,
+                third_party: Vec::new(),
+            };
+            let (mut fast, mut slow) = (fresh(), fresh());
+            let slow_ok = envelope(&mut slow, &limits).is_ok();
+            // Every envelope under 64 KiB has heads of at most three bytes: the fast path reads
+            // exactly those the reader accepts, with the same spans.
+            prop_assert_eq!(envelope_fast(&mut fast, &limits), slow_ok);
+            if slow_ok {
+                prop_assert_eq!(&fast.caveats[..], &slow.caveats[..]);
+                prop_assert_eq!(fast, slow);
+            }
         }
 
         #[test]
