@@ -330,44 +330,105 @@ static BYTE_CLASS: [u8; 256] = {
 /// (every rule allows a subset of ASCII, so a text that passes is valid UTF-8 too). Decoding a
 /// token needs only this answer; a property test checks that both always agree.
 fn identifier_is_valid(bytes: &[u8]) -> bool {
-    fn field(r: &mut Reader<'_>, class: u8, may_be_empty: bool) -> bool {
-        r.text_bytes(identifier::MAX_ID_LEN).is_ok_and(|b| {
-            (may_be_empty || !b.is_empty())
-                && b.iter()
-                    .fold(class, |ok, &c| ok & BYTE_CLASS[usize::from(c)])
-                    != 0
-        })
-    }
-    let id = ID_BYTE;
-    let mut r = Reader::new(bytes);
-    let head = r.array_of(6).is_ok()
-        && field(&mut r, LOCATION_BYTE, false)
-        && (r.null() || field(&mut r, id, false))
-        && field(&mut r, id, false)
-        && r.array_of(2).is_ok()
-        && matches!(r.uint(), Ok(SUBJECT_USER | SUBJECT_PROVIDER))
-        && field(&mut r, id, false);
+    let mut c = Cursor { raw: bytes, pos: 0 };
+    // Every array head and small integer here is one byte when minimally encoded (as the
+    // reader requires), so they are matched as bytes.
+    let head = c.byte(0x86)
+        && c.text(LOCATION_BYTE, false)
+        && (c.byte(cbor::NULL) || c.text(ID_BYTE, false))
+        && c.text(ID_BYTE, false)
+        && c.byte(0x82)
+        && (c.byte(0x00) || c.byte(0x01))
+        && c.text(ID_BYTE, false);
     if !head {
         return false;
     }
-    let token_type = match (r.array(4), r.uint()) {
-        (Ok(1), Ok(TYPE_ACCESS | TYPE_IDENTITY)) => true,
-        (Ok(2), Ok(TYPE_ACCESS)) => field(&mut r, id, false),
-        (Ok(4), Ok(TYPE_INVITE)) => {
-            r.uint()
-                .is_ok_and(|code| InviteType::from_code(code).is_some())
-                && field(&mut r, id, false)
-                && field(&mut r, id, true)
-        }
-        _ => false,
+    // (items, type): [access], [identity], [access, session], [invite, code, target, params].
+    let token_type = if c.pair(0x81, TYPE_ACCESS) || c.pair(0x81, TYPE_IDENTITY) {
+        true
+    } else if c.pair(0x82, TYPE_ACCESS) {
+        c.text(ID_BYTE, false)
+    } else if c.pair(0x84, TYPE_INVITE) {
+        c.head(cbor::MAJOR_UINT)
+            .is_some_and(|code| InviteType::from_code(code).is_some())
+            && c.text(ID_BYTE, false)
+            && c.text(ID_BYTE, true)
+    } else {
+        false
     };
-    token_type
-        && match (r.array(2), r.uint()) {
-            (Ok(1), Ok(PERSISTENCE_NAMED)) => true,
-            (Ok(2), Ok(PERSISTENCE_TEMPORARY)) => r.uint().is_ok(),
-            _ => false,
+    let persistence = c.pair(0x81, PERSISTENCE_NAMED)
+        || (c.pair(0x82, PERSISTENCE_TEMPORARY) && c.head(cbor::MAJOR_UINT).is_some());
+    token_type && persistence && c.pos == bytes.len()
+}
+
+/// A position in an identifier's bytes, for [`identifier_is_valid`]; each method advances only
+/// when it matches.
+struct Cursor<'a> {
+    raw: &'a [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    /// The byte `b`.
+    fn byte(&mut self, b: u8) -> bool {
+        let hit = self.raw.get(self.pos) == Some(&b);
+        self.pos += usize::from(hit);
+        hit
+    }
+
+    /// The one-byte array head `items`, then the small integer `value` (below 24: one byte).
+    fn pair(&mut self, items: u8, value: u64) -> bool {
+        let value = u8::try_from(value).unwrap_or(u8::MAX);
+        let hit = self.raw.get(self.pos..self.pos + 2) == Some(&[items, value][..]);
+        self.pos += 2 * usize::from(hit);
+        hit
+    }
+
+    /// A minimally encoded head of `major` (as [`Reader`] reads it); its argument.
+    fn head(&mut self, major: u8) -> Option<u64> {
+        let b = *self.raw.get(self.pos)?;
+        if b >> 5 != major {
+            return None;
         }
-        && r.finish().is_ok()
+        let (len, min) = match b & 0x1f {
+            info @ 0..=23 => {
+                self.pos += 1;
+                return Some(u64::from(info));
+            }
+            24 => (1, 24),
+            25 => (2, 0x100),
+            26 => (4, 0x1_0000),
+            27 => (8, 0x1_0000_0000),
+            _ => return None,
+        };
+        let arg = self.raw.get(self.pos + 1..self.pos + 1 + len)?;
+        let value = arg.iter().fold(0u64, |v, &b| (v << 8) | u64::from(b));
+        (value >= min).then(|| {
+            self.pos += 1 + len;
+            value
+        })
+    }
+
+    /// A text of at most [`identifier::MAX_ID_LEN`] bytes, all of `class` (ASCII, so valid
+    /// UTF-8), non-empty unless `may_be_empty`.
+    fn text(&mut self, class: u8, may_be_empty: bool) -> bool {
+        let start = self.pos;
+        let Some(len) = self
+            .head(cbor::MAJOR_TEXT)
+            .and_then(|len| usize::try_from(len).ok())
+        else {
+            return false;
+        };
+        let ok = len <= identifier::MAX_ID_LEN
+            && (may_be_empty || len > 0)
+            && self.raw.get(self.pos..self.pos + len).is_some_and(|b| {
+                b.iter()
+                    .fold(class, |ok, &c| ok & BYTE_CLASS[usize::from(c)])
+                    != 0
+            });
+        self.pos = if ok { self.pos + len } else { start };
+        ok
+    }
 }
 
 /// Decodes an identifier, borrowing its strings; enforces the field rules of SPEC.md §3.
@@ -680,6 +741,32 @@ mod tests {
                     } else {
                         assert_eq!(n, None);
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn identifier_heads_are_read_as_the_reader_reads_them() {
+        for first in 0..=255u8 {
+            // Arguments on both sides of each minimal bound (24, 0x100, 0x1_0000, 0x1_0000_0000).
+            for rest in [
+                [0u8; 8],
+                [1; 8],
+                [0x17, 0, 0, 0, 0, 0, 0, 0],
+                [0, 0xff, 0, 0, 0, 0, 0, 0],
+                [0, 0, 0xff, 0xff, 0, 0, 0, 0],
+                [0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff],
+                [0, 0, 0, 1, 0, 0, 0, 0],
+            ] {
+                let mut input = vec![first];
+                input.extend_from_slice(&rest);
+                for len in [1, 2, 3, 5, 9] {
+                    let input = &input[..len];
+                    let mut c = Cursor { raw: input, pos: 0 };
+                    let mut r = Reader::new(input);
+                    assert_eq!(c.head(cbor::MAJOR_UINT), r.uint().ok(), "{input:?}");
+                    assert_eq!(c.pos, r.position(), "{input:?}");
                 }
             }
         }
