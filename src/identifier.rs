@@ -368,7 +368,8 @@ impl Identifier<'_> {
     }
 }
 
-fn is_id_byte(b: u8) -> bool {
+/// Whether `b` may appear in an id (see [`check_id`]).
+pub(crate) fn is_id_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'@' | b'+' | b'=')
 }
 

@@ -15,6 +15,8 @@
 //! (`time < 1700000000`, `ip = 10.0.0.0/8`, …), it is checked as that caveat; otherwise when a
 //! [`Verifier::satisfy_general`] satisfier accepts it. Anything else is `tokenCaveatUnknown`.
 
+mod hit;
+
 use crate::error::{DenialError, Detail};
 use std::cell::OnceCell;
 use std::collections::HashSet;
@@ -514,9 +516,8 @@ impl Verifier {
                 // `clear_caveat` less what cannot change since these caveats cleared: the
                 // type check (always passed) and the restrictions (unused on a hit).
                 for (index, caveat) in decoded.iter().enumerate() {
-                    self.check_caveat(index, caveat, ctx)?;
-                    if let Caveat::Time(t) = caveat {
-                        state.saw_time(t.valid_until);
+                    if !self.holds_in_line(index, caveat, ctx, &mut state)? {
+                        self.check_caveat(index, caveat, ctx)?;
                     }
                 }
             }

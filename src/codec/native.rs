@@ -14,7 +14,7 @@ use crate::caveat::{kind, AppCaveat, TimeCaveat, IP_MAX_ENTRIES};
 use crate::chain::{Tag, TAG_LEN};
 use crate::error::Error;
 use crate::identifier::{self, Identifier, InviteType, Persistence, Subject, TokenType};
-use crate::spans::Spans;
+use crate::spans::{Ranges, Spans};
 use crate::wire::cbor::{self, Reader};
 
 pub(crate) use crate::format::{NATIVE_TEXT_PREFIX as TEXT_PREFIX, NATIVE_VERSION as VERSION};
@@ -38,42 +38,138 @@ pub(crate) fn looks_like_other_version(text: &str) -> bool {
 /// Decodes the binary envelope. `raw` is kept as the token's bytes.
 pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
     limits.check_token_bytes(raw.len())?;
-    let (identifier, caveats, tag) = {
-        let mut r = Reader::new(&raw);
-        r.array_of(4)?;
-        match r.uint()? {
-            VERSION => {}
-            _ => return Err(Error::bad("unsupported version")),
-        }
-        let identifier = span(&raw, &mut r, limits.max_identifier_bytes, "identifier")?;
-        let n = r.array(usize::MAX)?;
-        if n > raw.len() - r.position() {
-            // Each caveat takes at least one byte: a count beyond the remaining input is a lie.
-            return Err(Error::bad("truncated"));
-        }
-        if n > limits.max_caveats {
-            return Err(Error::too_large(Limit::Caveats, limits.max_caveats));
-        }
-        let mut caveats = Vec::with_capacity(n);
-        for _ in 0..n {
-            caveats.push(span(&raw, &mut r, limits.max_caveat_bytes, "caveatSize")?);
-        }
-        let tag = span(&raw, &mut r, TAG_LEN, "tag")?;
-        if tag.len() != TAG_LEN {
-            return Err(Error::bad("tag must be 32 bytes"));
-        }
-        r.finish()?;
-        decode_identifier(&raw[identifier.clone()])?;
-        (identifier, caveats, tag)
-    };
-    Ok(Spans {
+    // Built in place (the ranges are filled in as they are read), so that the spans are not
+    // copied from a local into the result.
+    let mut spans = Spans {
         format: Format::Native,
         raw,
-        identifier,
-        caveats,
-        tag,
+        identifier: 0..0,
+        caveats: Ranges::with_capacity(0),
+        tag: 0..0,
         third_party: Vec::new(),
+    };
+    if !envelope_fast(&mut spans, limits) {
+        spans.caveats = Ranges::with_capacity(0);
+        envelope(&mut spans, limits)?;
+    }
+    let id = &spans.raw[spans.identifier.clone()];
+    if !identifier_is_valid(id) {
+        // The decoder is the authority for which error it is.
+        decode_identifier(id)?;
+    }
+    Ok(spans)
+}
+
+/// The envelope's parts, read with the general CBOR reader, which is the authority for every
+/// error.
+fn envelope(spans: &mut Spans, limits: &Limits) -> Result<(), Error> {
+    let raw = &spans.raw;
+    let mut r = Reader::new(raw);
+    r.array_of(4)?;
+    match r.uint()? {
+        VERSION => {}
+        _ => return Err(Error::bad("unsupported version")),
+    }
+    spans.identifier = span(raw, &mut r, limits.max_identifier_bytes, "identifier")?;
+    let n = r.array(usize::MAX)?;
+    if n > raw.len() - r.position() {
+        // Each caveat takes at least one byte: a count beyond the remaining input is a lie.
+        return Err(Error::bad("truncated"));
+    }
+    if n > limits.max_caveats {
+        return Err(Error::too_large(Limit::Caveats, limits.max_caveats));
+    }
+    if n > spans.caveats.capacity() {
+        spans.caveats = Ranges::with_capacity(n);
+    }
+    for _ in 0..n {
+        let range = span(raw, &mut r, limits.max_caveat_bytes, "caveatSize")?;
+        spans.caveats.push(range);
+    }
+    spans.tag = span(raw, &mut r, TAG_LEN, "tag")?;
+    if spans.tag.len() != TAG_LEN {
+        return Err(Error::bad("tag must be 32 bytes"));
+    }
+    r.finish()
+}
+
+/// [`envelope`] for the common shapes only (heads of one to three bytes), in one pass with no
+/// error values: `true` when it read the whole envelope, which [`envelope`] then accepts with
+/// the same spans; `false` (with `spans` partly written) for anything else, which goes to
+/// [`envelope`] for its answer. A property test checks the agreement.
+fn envelope_fast(spans: &mut Spans, limits: &Limits) -> bool {
+    let raw = &spans.raw;
+    if raw.get(..2) != Some(&[0x84, 0x01]) {
+        return false;
+    }
+    let mut pos = 2;
+    let Some(identifier) = short_head(raw, &mut pos, cbor::MAJOR_BYTES)
+        .and_then(|len| take(raw, &mut pos, len))
+        .filter(|r| r.len() <= limits.max_identifier_bytes)
+    else {
+        return false;
+    };
+    spans.identifier = identifier;
+    let Some(n) = short_head(raw, &mut pos, cbor::MAJOR_ARRAY) else {
+        return false;
+    };
+    if n > raw.len() - pos || n > limits.max_caveats {
+        return false;
+    }
+    if n > spans.caveats.capacity() {
+        spans.caveats = Ranges::with_capacity(n);
+    }
+    for _ in 0..n {
+        match short_head(raw, &mut pos, cbor::MAJOR_BYTES).and_then(|len| take(raw, &mut pos, len))
+        {
+            Some(range) if range.len() <= limits.max_caveat_bytes => spans.caveats.push(range),
+            _ => return false,
+        }
+    }
+    match short_head(raw, &mut pos, cbor::MAJOR_BYTES).and_then(|len| take(raw, &mut pos, len)) {
+        Some(tag) if tag.len() == TAG_LEN && pos == raw.len() => {
+            spans.tag = tag;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A minimally encoded head of `major` whose argument fits in the head byte or one or two more
+/// bytes (as [`Reader`] requires: 24–255 in one byte, 256–65,535 in two); advances `pos`.
+#[inline]
+fn short_head(raw: &[u8], pos: &mut usize, major: u8) -> Option<usize> {
+    let head = *raw.get(*pos)?;
+    if head >> 5 != major {
+        return None;
+    }
+    let (arg, len) = match head & 0x1f {
+        info @ 0..=23 => (usize::from(info), 1),
+        24 => (usize::from(*raw.get(*pos + 1)?), 2),
+        25 => {
+            let b = raw.get(*pos + 1..*pos + 3)?;
+            (usize::from(u16::from_be_bytes([b[0], b[1]])), 3)
+        }
+        _ => return None,
+    };
+    let minimal = match len {
+        1 => true,
+        2 => arg >= 24,
+        _ => arg >= 0x100,
+    };
+    minimal.then(|| {
+        *pos += len;
+        arg
     })
+}
+
+/// The next `len` bytes' range, if they are all there; advances `pos`.
+#[inline]
+fn take(raw: &[u8], pos: &mut usize, len: usize) -> Option<Range<usize>> {
+    let end = pos.checked_add(len).filter(|&end| end <= raw.len())?;
+    let range = *pos..end;
+    *pos = end;
+    Some(range)
 }
 
 /// Reads a byte string and returns its range in `raw`, enforcing `max`.
@@ -103,7 +199,7 @@ pub(crate) fn assemble(identifier: &[u8], caveats: &[&[u8]], tag: &Tag) -> Spans
     cbor::write_bytes(&mut raw, identifier);
     let id_range = raw.len() - identifier.len()..raw.len();
     cbor::write_array(&mut raw, caveats.len());
-    let mut ranges = Vec::with_capacity(caveats.len());
+    let mut ranges = Ranges::with_capacity(caveats.len());
     for c in caveats.iter().copied() {
         cbor::write_bytes(&mut raw, c);
         ranges.push(raw.len() - c.len()..raw.len());
@@ -187,11 +283,142 @@ pub(crate) fn encode_identifier(id: &Identifier<'_>) -> Vec<u8> {
 pub(crate) fn key_id(bytes: &[u8]) -> Result<Option<&str>, Error> {
     let mut r = Reader::new(bytes);
     r.array_of(6)?;
-    r.text(identifier::MAX_ID_LEN)?;
+    // The location, skipped: its bytes were checked when the identifier was.
+    r.text_bytes(identifier::MAX_ID_LEN)?;
     if r.null() {
         Ok(None)
     } else {
         r.text(identifier::MAX_ID_LEN).map(Some)
+    }
+}
+
+/// Bit of [`BYTE_CLASS`]: the byte may appear in an id ([`identifier::is_id_byte`]).
+const ID_BYTE: u8 = 1;
+/// Bit of [`BYTE_CLASS`]: the byte may appear in a location (printable ASCII, no space).
+const LOCATION_BYTE: u8 = 2;
+/// The identifier fields' byte rules as a table, one bit per rule.
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut c: u8 = 0;
+    loop {
+        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'@' | b'+' | b'=')
+        {
+            table[c as usize] |= ID_BYTE;
+        }
+        if c.is_ascii_graphic() {
+            table[c as usize] |= LOCATION_BYTE;
+        }
+        if c == u8::MAX {
+            break;
+        }
+        c += 1;
+    }
+    table
+};
+
+/// Whether [`decode_identifier`] accepts `bytes`, decided without building the identifier:
+/// the same items in the same order, each text checked against its field's rule on its bytes
+/// (every rule allows a subset of ASCII, so a text that passes is valid UTF-8 too). Decoding a
+/// token needs only this answer; a property test checks that both always agree.
+fn identifier_is_valid(bytes: &[u8]) -> bool {
+    let mut c = Cursor { raw: bytes, pos: 0 };
+    // Every array head and small integer here is one byte when minimally encoded (as the
+    // reader requires), so they are matched as bytes.
+    let head = c.byte(0x86)
+        && c.text(LOCATION_BYTE, false)
+        && (c.byte(cbor::NULL) || c.text(ID_BYTE, false))
+        && c.text(ID_BYTE, false)
+        && c.byte(0x82)
+        && (c.byte(0x00) || c.byte(0x01))
+        && c.text(ID_BYTE, false);
+    if !head {
+        return false;
+    }
+    // (items, type): [access], [identity], [access, session], [invite, code, target, params].
+    let token_type = if c.pair(0x81, TYPE_ACCESS) || c.pair(0x81, TYPE_IDENTITY) {
+        true
+    } else if c.pair(0x82, TYPE_ACCESS) {
+        c.text(ID_BYTE, false)
+    } else if c.pair(0x84, TYPE_INVITE) {
+        c.head(cbor::MAJOR_UINT)
+            .is_some_and(|code| InviteType::from_code(code).is_some())
+            && c.text(ID_BYTE, false)
+            && c.text(ID_BYTE, true)
+    } else {
+        false
+    };
+    let persistence = c.pair(0x81, PERSISTENCE_NAMED)
+        || (c.pair(0x82, PERSISTENCE_TEMPORARY) && c.head(cbor::MAJOR_UINT).is_some());
+    token_type && persistence && c.pos == bytes.len()
+}
+
+/// A position in an identifier's bytes, for [`identifier_is_valid`]; each method advances only
+/// when it matches.
+struct Cursor<'a> {
+    raw: &'a [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    /// The byte `b`.
+    fn byte(&mut self, b: u8) -> bool {
+        let hit = self.raw.get(self.pos) == Some(&b);
+        self.pos += usize::from(hit);
+        hit
+    }
+
+    /// The one-byte array head `items`, then the small integer `value` (below 24: one byte).
+    fn pair(&mut self, items: u8, value: u64) -> bool {
+        let value = u8::try_from(value).unwrap_or(u8::MAX);
+        let hit = self.raw.get(self.pos..self.pos + 2) == Some(&[items, value][..]);
+        self.pos += 2 * usize::from(hit);
+        hit
+    }
+
+    /// A minimally encoded head of `major` (as [`Reader`] reads it); its argument.
+    fn head(&mut self, major: u8) -> Option<u64> {
+        let b = *self.raw.get(self.pos)?;
+        if b >> 5 != major {
+            return None;
+        }
+        let (len, min) = match b & 0x1f {
+            info @ 0..=23 => {
+                self.pos += 1;
+                return Some(u64::from(info));
+            }
+            24 => (1, 24),
+            25 => (2, 0x100),
+            26 => (4, 0x1_0000),
+            27 => (8, 0x1_0000_0000),
+            _ => return None,
+        };
+        let arg = self.raw.get(self.pos + 1..self.pos + 1 + len)?;
+        let value = arg.iter().fold(0u64, |v, &b| (v << 8) | u64::from(b));
+        (value >= min).then(|| {
+            self.pos += 1 + len;
+            value
+        })
+    }
+
+    /// A text of at most [`identifier::MAX_ID_LEN`] bytes, all of `class` (ASCII, so valid
+    /// UTF-8), non-empty unless `may_be_empty`.
+    fn text(&mut self, class: u8, may_be_empty: bool) -> bool {
+        let start = self.pos;
+        let Some(len) = self
+            .head(cbor::MAJOR_TEXT)
+            .and_then(|len| usize::try_from(len).ok())
+        else {
+            return false;
+        };
+        let ok = len <= identifier::MAX_ID_LEN
+            && (may_be_empty || len > 0)
+            && self.raw.get(self.pos..self.pos + len).is_some_and(|b| {
+                b.iter()
+                    .fold(class, |ok, &c| ok & BYTE_CLASS[usize::from(c)])
+                    != 0
+            });
+        self.pos = if ok { self.pos + len } else { start };
+        ok
     }
 }
 
@@ -369,8 +596,7 @@ pub(crate) fn view_caveat(bytes: &[u8]) -> Option<CaveatView<'_>> {
             })
         }
         (THREE_ITEMS, kind::APP) => {
-            let name = r.text(usize::MAX).ok()?;
-            let value = r.text(usize::MAX).ok()?;
+            let (name, value) = app_texts(rest, &mut r)?;
             if !AppCaveat::is_valid(name, value) {
                 return None;
             }
@@ -380,6 +606,25 @@ pub(crate) fn view_caveat(bytes: &[u8]) -> Option<CaveatView<'_>> {
     };
     r.finish().ok()?;
     Some(view)
+}
+
+/// An `app` caveat's name and value, as [`Reader::text`] twice would read them, with one UTF-8
+/// check over both when the value's head is one byte: that byte (`0x60`–`0x77`) is ASCII, so
+/// the name, the head and the value are valid UTF-8 together exactly when the name and the
+/// value are, and the head splits them at a character boundary.
+fn app_texts<'a>(input: &'a [u8], r: &mut Reader<'a>) -> Option<(&'a str, &'a str)> {
+    let name = r.text_bytes(usize::MAX).ok()?;
+    let value_head = r.position();
+    let value = r.text_bytes(usize::MAX).ok()?;
+    if value_head + 1 + value.len() == r.position() {
+        let both = input.get(value_head - name.len()..r.position())?;
+        let both = std::str::from_utf8(both).ok()?;
+        return Some((both.get(..name.len())?, both.get(name.len() + 1..)?));
+    }
+    Some((
+        std::str::from_utf8(name).ok()?,
+        std::str::from_utf8(value).ok()?,
+    ))
 }
 
 /// One-byte CBOR heads of 2- and 3-item arrays.
@@ -440,7 +685,7 @@ mod tests {
         prop_oneof![
             any::<u64>().prop_map(Caveat::time),
             vec(arb_net(), 1..4).prop_map(|w| Caveat::Ip(IpCaveat::new(w).expect("ip"))),
-            ("[a-z0-9._-]{1,8}/[a-z0-9._-]{1,8}", "[ -~]{0,12}")
+            ("[a-z0-9._-]{1,8}/[a-z0-9._-]{1,8}", "[ -~é]{0,30}")
                 .prop_map(|(n, v)| { Caveat::App(AppCaveat::new(&n, &v).expect("app")) }),
             Just(Caveat::InviteType(
                 InviteTypeCaveat::parse_text("userJoinGroup").expect("invite type")
@@ -458,6 +703,77 @@ mod tests {
             })
             && matches!(name.split_once('/'),
                 Some((ns, rest)) if !ns.is_empty() && !rest.is_empty() && !rest.contains('/'))
+    }
+
+    #[test]
+    fn short_heads_are_read_as_the_reader_reads_them() {
+        for first in 0..=255u8 {
+            for second in [0u8, 1, 23, 24, 25, 255] {
+                for third in [0u8, 1, 255] {
+                    let mut input = vec![first, second, third];
+                    input.resize(400, 0);
+                    let mut pos = 0;
+                    let bytes = short_head(&input, &mut pos, cbor::MAJOR_BYTES)
+                        .and_then(|len| take(&input, &mut pos, len));
+                    let expected = Reader::new(&input).bytes(usize::MAX).ok();
+                    assert_eq!(
+                        bytes.map(|r| r.len()),
+                        expected.map(<[u8]>::len),
+                        "{input:?}"
+                    );
+                    let mut pos = 0;
+                    let n = short_head(&input, &mut pos, cbor::MAJOR_ARRAY);
+                    let mut r = Reader::new(&input);
+                    let expected = r.array(usize::MAX).ok();
+                    // The reader also takes 4- and 8-byte heads, which the fast path leaves to it.
+                    if first & 0x1f < 26 {
+                        assert_eq!(n, expected, "{input:?}");
+                        assert_eq!(n.map(|_| pos), expected.map(|_| r.position()));
+                    } else {
+                        assert_eq!(n, None);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn identifier_heads_are_read_as_the_reader_reads_them() {
+        for first in 0..=255u8 {
+            // Arguments on both sides of each minimal bound (24, 0x100, 0x1_0000, 0x1_0000_0000).
+            for rest in [
+                [0u8; 8],
+                [1; 8],
+                [0x17, 0, 0, 0, 0, 0, 0, 0],
+                [0, 0xff, 0, 0, 0, 0, 0, 0],
+                [0, 0, 0xff, 0xff, 0, 0, 0, 0],
+                [0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff],
+                [0, 0, 0, 1, 0, 0, 0, 0],
+            ] {
+                let mut input = vec![first];
+                input.extend_from_slice(&rest);
+                for len in [1, 2, 3, 5, 9] {
+                    let input = &input[..len];
+                    let mut c = Cursor { raw: input, pos: 0 };
+                    let mut r = Reader::new(input);
+                    assert_eq!(c.head(cbor::MAJOR_UINT), r.uint().ok(), "{input:?}");
+                    assert_eq!(c.pos, r.position(), "{input:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn byte_classes_are_the_identifier_rules() {
+        for c in 0..=255u8 {
+            let class = BYTE_CLASS[usize::from(c)];
+            assert_eq!(class & ID_BYTE != 0, identifier::is_id_byte(c), "{c}");
+            assert_eq!(
+                class & LOCATION_BYTE != 0,
+                identifier::check_location(&char::from(c).to_string()).is_ok() && c < 128,
+                "{c}"
+            );
+        }
     }
 
     proptest! {
@@ -513,6 +829,105 @@ mod tests {
         #[test]
         fn app_names_follow_the_reference_rules(name in "[a-z0-9/._A-Z -]{0,70}") {
             prop_assert_eq!(AppCaveat::is_valid(&name, "v"), reference_name_ok(&name));
+        }
+
+        #[test]
+        fn fast_envelope_agrees_with_the_reader(
+            id in vec(any::<u8>(), 0..40),
+            caveats in vec(vec(any::<u8>(), 0..26), 0..30),
+            tag_len in prop::sample::select(vec![32usize, 31, 33, 0]),
+            edits in vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+            cut in prop::option::of(any::<prop::sample::Index>()),
+            (max_caveats, max_caveat_bytes, max_identifier_bytes) in (0usize..40, 0usize..40, 0usize..50),
+        ) {
+            let mut raw = Vec::new();
+            cbor::write_array(&mut raw, 4);
+            cbor::write_uint(&mut raw, VERSION);
+            cbor::write_bytes(&mut raw, &id);
+            cbor::write_array(&mut raw, caveats.len());
+            for c in &caveats {
+                cbor::write_bytes(&mut raw, c);
+            }
+            cbor::write_bytes(&mut raw, &vec![7; tag_len]);
+            for (i, b) in edits {
+                let i = i.index(raw.len());
+                raw[i] = b;
+            }
+            if let Some(c) = cut {
+                raw.truncate(c.index(raw.len() + 1));
+            }
+            let limits = Limits {
+                max_token_bytes: 1 << 20,
+                max_caveats,
+                max_caveat_bytes,
+                max_identifier_bytes,
+            };
+            let fresh = || Spans {
+                format: Format::Native,
+                raw: raw.clone(),
+                identifier: 0..0,
+                caveats: Ranges::with_capacity(0),
+                tag: 0..0,
+                third_party: Vec::new(),
+            };
+            let (mut fast, mut slow) = (fresh(), fresh());
+            let slow_ok = envelope(&mut slow, &limits).is_ok();
+            // Every envelope under 64 KiB has heads of at most three bytes: the fast path reads
+            // exactly those the reader accepts, with the same spans.
+            prop_assert_eq!(envelope_fast(&mut fast, &limits), slow_ok);
+            if slow_ok {
+                prop_assert_eq!(
+                    fast.caveats.iter().collect::<Vec<_>>(),
+                    slow.caveats.iter().collect::<Vec<_>>()
+                );
+                prop_assert_eq!(fast, slow);
+            }
+        }
+
+        #[test]
+        fn identifier_check_agrees_with_the_identifier_decoder(
+            kid in prop::option::of("[a-z0-9-]{0,3}"),
+            location in "[a-z. ]{0,4}",
+            session in prop::option::of("[a-z~]{0,2}"),
+            invite in prop::option::of((0u64..20, "[a-z]{0,2}", "[a-z=]{0,2}")),
+            generation in prop::option::of(any::<u64>()),
+            edits in vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+            cut in prop::option::of(any::<prop::sample::Index>()),
+        ) {
+            let token_type = match (invite, session) {
+                (Some((code, target, params)), _) => match InviteType::from_code(code) {
+                    Some(invite_type) => TokenType::Invite {
+                        invite_type,
+                        target: target.into(),
+                        params: params.into(),
+                    },
+                    None => TokenType::Identity,
+                },
+                (None, session) => TokenType::Access { session: session.map(Into::into) },
+            };
+            let id = Identifier {
+                location: location.into(),
+                key_id: kid.map(Into::into),
+                token_id: "t".into(),
+                subject: Subject::Provider("p".into()),
+                token_type,
+                persistence: generation
+                    .map_or(Persistence::Named, |generation| Persistence::Temporary { generation }),
+            };
+            let mut bytes = encode_identifier(&id);
+            for (i, b) in edits {
+                let i = i.index(bytes.len());
+                bytes[i] = b;
+            }
+            if let Some(c) = cut {
+                bytes.truncate(c.index(bytes.len() + 1));
+            }
+            prop_assert_eq!(identifier_is_valid(&bytes), decode_identifier(&bytes).is_ok());
+        }
+
+        #[test]
+        fn identifier_check_agrees_on_random_bytes(bytes in vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(identifier_is_valid(&bytes), decode_identifier(&bytes).is_ok());
         }
 
         #[test]

@@ -151,7 +151,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
         format: Format::Onedata,
         raw,
         identifier,
-        caveats,
+        caveats: caveats.into(),
         tag,
         third_party: Vec::new(),
     })
@@ -198,7 +198,7 @@ pub(crate) fn assemble(
         format: Format::Onedata,
         raw,
         identifier,
-        caveats: ranges,
+        caveats: ranges.into(),
         tag,
         third_party: Vec::new(),
     })

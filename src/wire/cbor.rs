@@ -128,6 +128,16 @@ impl<'a> Reader<'a> {
         self.text_slow(max)
     }
 
+    /// A text string's bytes, of at most `max`, without the UTF-8 check (for callers that
+    /// accept an ASCII subset only, which implies valid UTF-8).
+    #[inline]
+    pub(crate) fn text_bytes(&mut self, max: usize) -> Result<&'a [u8], Error> {
+        match self.short_string(MAJOR_TEXT, max) {
+            Some(b) => Ok(b),
+            None => self.string(MAJOR_TEXT, max),
+        }
+    }
+
     /// The common case of [`Reader::bytes`] and [`Reader::text`], inlined: a string shorter than
     /// 24 bytes (its length in the head byte) that is all there and within `max`. `None`, with
     /// nothing consumed, sends every other case, and every error, to the general path.

@@ -100,7 +100,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
         format: Format::MacaroonV1,
         raw,
         identifier,
-        caveats,
+        caveats: caveats.into(),
         tag,
         third_party: spans,
     })
@@ -162,7 +162,7 @@ pub(crate) fn assemble(
         format: Format::MacaroonV1,
         raw,
         identifier,
-        caveats: ranges,
+        caveats: ranges.into(),
         tag,
         third_party: spans,
     })

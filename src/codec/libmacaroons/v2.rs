@@ -179,7 +179,7 @@ pub(crate) fn decode(raw: Vec<u8>, limits: &Limits) -> Result<Spans, Error> {
         format: Format::MacaroonV2,
         raw,
         identifier,
-        caveats,
+        caveats: caveats.into(),
         tag,
         third_party: spans,
     })
@@ -304,7 +304,7 @@ pub(crate) fn write(
         format: Format::MacaroonV2,
         raw,
         identifier,
-        caveats: ranges,
+        caveats: ranges.into(),
         tag,
         third_party: spans,
     }
