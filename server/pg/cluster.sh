@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the tests and CI, on 127.0.0.1 only.
+#
+#   server/pg/cluster.sh start          initdb in a new temporary directory (owned by the
+#                                       postgres user), start it on a free loopback port, create
+#                                       the database `caveat`; prints two shell lines:
+#                                         CAVEAT_TEST_POSTGRES=postgres://postgres@127.0.0.1:PORT/caveat
+#                                         CAVEAT_TEST_PG_DIR=/tmp/caveat-pg.XXXXXX
+#   server/pg/cluster.sh stop DIR       stop the cluster in DIR (fast) and delete DIR
+#   server/pg/cluster.sh pause DIR      stop the cluster in DIR, keeping its data
+#   server/pg/cluster.sh resume DIR     start it again on the same port
+#
+# initdb and pg_ctl are found on the PATH or in /usr/lib/postgresql/*/bin; Debian's
+# `postgresql` package is installed when neither has them. Authentication is `trust`, and the
+# server listens on the loopback address only (its unix socket is inside DIR).
+set -euo pipefail
+
+find_bin() {
+    local d
+    if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
+        dirname "$(readlink -f "$(command -v pg_ctl)")"
+        return
+    fi
+    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+        if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then
+            echo "$d"
+            return
+        fi
+    done
+    return 1
+}
+
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+bin_dir() {
+    local b
+    if ! b=$(find_bin); then
+        echo "cluster.sh: installing PostgreSQL from Debian's packages" >&2
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >&2
+        b=$(find_bin)
+    fi
+    echo "$b"
+}
+
+free_port() {
+    local p
+    for _ in $(seq 1 100); do
+        p=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return
+        fi
+    done
+    echo "cluster.sh: no free port" >&2
+    return 1
+}
+
+start_server() { # dir port
+    local dir=$1 port=$2 bin
+    bin=$(cat "$dir/bin")
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir" \
+        start >/dev/null
+}
+
+cmd=${1:-}
+case "$cmd" in
+start)
+    bin=$(bin_dir)
+    id postgres >/dev/null 2>&1 || { echo "cluster.sh: no postgres user" >&2; exit 1; }
+    dir=$(mktemp -d /tmp/caveat-pg.XXXXXX)
+    chmod 755 "$dir"
+    echo "$bin" >"$dir/bin"
+    chown postgres "$dir"
+    as_postgres "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync \
+        >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    started=
+    for _ in 1 2 3 4 5; do
+        port=$(free_port)
+        if start_server "$dir" "$port" 2>>"$dir/start.log"; then
+            started=1
+            break
+        fi
+    done
+    [ -n "$started" ] || { cat "$dir/server.log" "$dir/start.log" >&2; exit 1; }
+    echo "$port" >"$dir/port"
+    as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres caveat
+    echo "CAVEAT_TEST_POSTGRES=postgres://postgres@127.0.0.1:$port/caveat"
+    echo "CAVEAT_TEST_PG_DIR=$dir"
+    ;;
+stop | pause)
+    dir=${2:?usage: cluster.sh $cmd DIR}
+    [ -f "$dir/bin" ] || { echo "cluster.sh: $dir is not a cluster made by this script" >&2; exit 1; }
+    bin=$(cat "$dir/bin")
+    if [ -f "$dir/data/postmaster.pid" ]; then
+        as_postgres "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
+    fi
+    if [ "$cmd" = stop ]; then
+        rm -rf "$dir"
+    fi
+    ;;
+resume)
+    dir=${2:?usage: cluster.sh resume DIR}
+    start_server "$dir" "$(cat "$dir/port")"
+    ;;
+*)
+    echo "usage: cluster.sh start | stop DIR | pause DIR | resume DIR" >&2
+    exit 2
+    ;;
+esac
