@@ -55,7 +55,7 @@ enum Command {
         rate_burst: u32,
         /// Seconds the node may go without confirming it follows the shared state before it
         /// answers 503 for everything that depends on revocable state.
-        #[arg(long, default_value_t = 30)]
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         max_staleness: u64,
     },
     /// Manages users.

@@ -82,7 +82,7 @@ fn a_revocation_or_generation_bump_on_one_node_is_enforced_by_the_other() {
             let created = a.post_json(NAMED, &h, &json!({"name": format!("t{round}")}));
             let token = token_of(&created);
             let id = created.json()["tokenId"].as_str().expect("id").to_owned();
-            assert_eq!(verify_id(&b, &token), "ok");
+            assert_eq!(verify_id(&b, &token), "ok", "round {round}");
             let path = format!("/api/v3/onezone/tokens/named/{id}");
             let r = request(a.addr, "PATCH", &path, &h, br#"{"revoked":true}"#);
             assert_eq!(r.status, 204, "{}", r.body);

@@ -127,7 +127,8 @@ impl Service {
 
     /// Looks up, once, what the mirror does not know about a token whose signature verifies:
     /// a named token it has not heard of, or a subject it has no generation for. Returns
-    /// whether it learnt something (the caller then verifies again).
+    /// whether the mirror now knows the token (or subject), from this lookup or from the log
+    /// in the meantime: the caller then verifies again.
     pub async fn read_through(&self, text: &str) -> bool {
         let Some(identifier) = self.signed_identifier(text) else {
             return false;
@@ -139,7 +140,7 @@ impl Service {
             Persistence::Named => {
                 let id = identifier.token_id.to_string();
                 if self.named.entry(&id).is_some() {
-                    return false;
+                    return true;
                 }
                 let lookup = id.clone();
                 match self.blocking(move |s| s.named(&lookup)).await {
@@ -153,7 +154,7 @@ impl Service {
             Persistence::Temporary { .. } => {
                 let subject = format!("usr-{user_id}");
                 if self.generations.knows(&subject) {
-                    return false;
+                    return true;
                 }
                 let lookup = user_id.to_string();
                 match self.blocking(move |s| s.user_by_id(&lookup)).await {
@@ -168,9 +169,14 @@ impl Service {
 }
 
 /// Follows the change log until `stop` turns true: at each notification of the store, and
-/// every [`POLL_INTERVAL`].
+/// every [`POLL_INTERVAL`] (or a third of the staleness bound, if that is shorter).
 pub async fn sync_loop(service: Arc<Service>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let signal = service.store.change_signal();
+    // A bound shorter than the poll interval is still kept: the node polls at least three
+    // times within it.
+    let poll = POLL_INTERVAL
+        .min(service.sync.max_staleness() / 3)
+        .max(Duration::from_millis(100));
     let mut failing = false;
     loop {
         let notified = async {
@@ -181,7 +187,7 @@ pub async fn sync_loop(service: Arc<Service>, mut stop: tokio::sync::watch::Rece
         };
         tokio::select! {
             () = notified => {}
-            () = tokio::time::sleep(POLL_INTERVAL) => {}
+            () = tokio::time::sleep(poll) => {}
             _ = stop.changed() => break,
         }
         match service.catch_up().await {
