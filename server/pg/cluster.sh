@@ -9,6 +9,7 @@
 #   server/pg/cluster.sh stop DIR       stop the cluster in DIR (fast) and delete DIR
 #   server/pg/cluster.sh pause DIR      stop the cluster in DIR, keeping its data
 #   server/pg/cluster.sh resume DIR     start it again on the same port
+#   server/pg/cluster.sh createdb DIR NAME   create one more database; prints its URL
 #
 # initdb and pg_ctl are found on the PATH or in /usr/lib/postgresql/*/bin; Debian's
 # `postgresql` package is installed when neither has them. Authentication is `trust`, and the
@@ -109,8 +110,15 @@ resume)
     dir=${2:?usage: cluster.sh resume DIR}
     start_server "$dir" "$(cat "$dir/port")"
     ;;
+createdb)
+    dir=${2:?usage: cluster.sh createdb DIR NAME}
+    name=${3:?usage: cluster.sh createdb DIR NAME}
+    port=$(cat "$dir/port")
+    as_postgres "$(cat "$dir/bin")/createdb" -h 127.0.0.1 -p "$port" -U postgres "$name"
+    echo "postgres://postgres@127.0.0.1:$port/$name"
+    ;;
 *)
-    echo "usage: cluster.sh start | stop DIR | pause DIR | resume DIR" >&2
+    echo "usage: cluster.sh start | stop DIR | pause DIR | resume DIR | createdb DIR NAME" >&2
     exit 2
     ;;
 esac

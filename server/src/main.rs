@@ -27,8 +27,15 @@ struct Cli {
 #[derive(clap::Args)]
 struct Db {
     /// The database: sqlite://PATH (created with its schema on first use) or
-    /// postgres://USER@HOST:PORT/DB (the schema is migrated on first use).
-    #[arg(long, default_value = "sqlite://caveat.db", global = true)]
+    /// postgres://USER[:PASSWORD]@HOST:PORT/DB (migrated on first use). Also read from
+    /// CAVEAT_DATABASE, which keeps a password off the command line.
+    #[arg(
+        long,
+        env = "CAVEAT_DATABASE",
+        hide_env_values = true,
+        default_value = "sqlite://caveat.db",
+        global = true
+    )]
     database: String,
 }
 
