@@ -33,7 +33,8 @@ find_bin() {
 
 as_postgres() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- "$@"
+        # From a directory the postgres user can read (not the caller's).
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi

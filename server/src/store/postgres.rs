@@ -318,7 +318,12 @@ impl PgStore {
         f: fn(&Row) -> T,
     ) -> StoreResult<Option<T>> {
         let client = self.client().await?;
-        let row = client.query_opt(sql, params).await.map_err(|e| pg(&e))?;
+        // Each connection keeps its prepared statements: one round trip a query.
+        let statement = client.prepare_cached(sql).await.map_err(|e| pg(&e))?;
+        let row = client
+            .query_opt(&statement, params)
+            .await
+            .map_err(|e| pg(&e))?;
         Ok(row.as_ref().map(f))
     }
 
@@ -329,7 +334,8 @@ impl PgStore {
         f: fn(&Row) -> T,
     ) -> StoreResult<Vec<T>> {
         let client = self.client().await?;
-        let rows = client.query(sql, params).await.map_err(|e| pg(&e))?;
+        let statement = client.prepare_cached(sql).await.map_err(|e| pg(&e))?;
+        let rows = client.query(&statement, params).await.map_err(|e| pg(&e))?;
         Ok(rows.iter().map(f).collect())
     }
 }
@@ -583,6 +589,9 @@ impl Store for PgStore {
     }
 
     fn touch_named(&self, uses: &[(String, u64)]) -> StoreResult<()> {
+        // Rows in one order on every node: two nodes' batches never deadlock.
+        let mut uses = uses.to_vec();
+        uses.sort();
         in_tx!(self, |tx| {
             let stmt = tx
                 .prepare(
@@ -590,7 +599,7 @@ impl Store for PgStore {
                      WHERE id = $2 AND (last_used IS NULL OR last_used < $1)",
                 )
                 .await?;
-            for (id, at) in uses {
+            for (id, at) in &uses {
                 tx.execute(&stmt, &[&to_db(*at), id]).await?;
             }
             Ok(())
