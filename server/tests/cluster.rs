@@ -4,6 +4,13 @@
 
 mod common;
 
+/// Prints a measurement past the test harness's capture (straight to standard error), so that
+/// CI's log shows it for passing tests too.
+fn report(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 use std::time::{Duration, Instant};
 
 use common::{basic, request, time_caveat, Db, Server};
@@ -97,14 +104,14 @@ fn a_revocation_or_generation_bump_on_one_node_is_enforced_by_the_other() {
     }
     delays.sort();
     let p = |q: usize| delays[(delays.len() * q / 100).min(delays.len() - 1)];
-    println!(
+    report(format_args!(
         "propagation from node A to node B over {} changes: p50 {:.1} ms, p99 {:.1} ms, \
          max {:.1} ms (target: 1 s)",
         delays.len(),
         p(50).as_secs_f64() * 1e3,
         p(99).as_secs_f64() * 1e3,
         delays[delays.len() - 1].as_secs_f64() * 1e3
-    );
+    ));
     // Both nodes agree on every change at the end, and report the same last change.
     let health = |n: &Server| n.get("/health", &[]).json()["lastChange"].clone();
     assert!(common::eventually(GIVE_UP, || health(&a) == health(&b)));
@@ -235,7 +242,9 @@ fn revoke_racing_use_of_one_refresh_token_has_exactly_one_winner() {
         // Whoever won, the presented token is dead on both nodes.
         assert_eq!(refresh(&b, &token).json()["error"], "invalid_grant");
     }
-    println!("revoke against use, 50 rounds: the use won {used_won}, the revocation {revoke_won}");
+    report(format_args!(
+        "revoke against use, 50 rounds: the use won {used_won}, the revocation {revoke_won}"
+    ));
     assert_eq!(used_won + revoke_won, 50);
 }
 

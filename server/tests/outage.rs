@@ -4,6 +4,13 @@
 
 mod common;
 
+/// Prints a measurement past the test harness's capture (straight to standard error), so that
+/// CI's log shows it for passing tests too.
+fn report(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -139,20 +146,20 @@ fn postgresql_stopped_under_load_fails_closed_and_the_nodes_catch_up() {
         assert_eq!(r.status, 503, "{}", r.body);
         assert!(r.header("retry-after").is_some());
     }
-    println!(
+    report(format_args!(
         "PostgreSQL stopped: both nodes answer 503 after {:.1} s (--max-staleness 2)",
         down.elapsed().as_secs_f64()
-    );
+    ));
 
     cluster.resume();
     let up = Instant::now();
     for node in [&a, &b] {
         assert!(common::eventually(GIVE_UP, || health(node) == 200));
     }
-    println!(
+    report(format_args!(
         "PostgreSQL restarted: both nodes in sync again after {:.1} s",
         up.elapsed().as_secs_f64()
-    );
+    ));
     stop.store(true, Ordering::Relaxed);
     for l in load {
         l.join().expect("no wrong answer under load");
@@ -283,11 +290,11 @@ fn a_node_killed_during_a_burst_loses_nothing_a_client_was_told() {
     check(&b);
     let restarted = Server::start(&db, &UNLIMITED, &[]);
     check(&restarted);
-    println!(
+    report(format_args!(
         "kill -9 during the burst: {} creations, {} revocations and {} revoke-alls acknowledged, \
          none lost",
         acked.created.len(),
         acked.revoked.len(),
         acked.bumped.len()
-    );
+    ));
 }
