@@ -312,22 +312,26 @@ mod tests {
 
     #[test]
     fn a_stale_node_verifies_nothing() {
-        let sync = Arc::new(SyncState::new(0, Duration::from_millis(0)));
-        sync.confirm(Instant::now());
+        let sync = Arc::new(SyncState::new(0, Duration::ZERO));
         let named = NamedMirror::new(Arc::clone(&sync));
         named.set("t", NamedEntry::Active);
         let generations = GenerationMirror::new(Arc::clone(&sync));
         generations.raise("usr-a", 3);
+        let slots = Arc::new(KeySlots::new(Arc::clone(&sync)));
+        assert!(slots.add("k", RootKey::from_bytes(&[1; 32]).expect("key"), false));
+        // With a zero bound, the node is stale as soon as any time has passed.
         std::thread::sleep(Duration::from_millis(5));
         assert!(!sync.fresh());
         assert_eq!(named.named_status("t"), NamedStatus::Unknown);
         assert_eq!(generations.get("usr-a"), None);
-        sync.confirm(Instant::now());
-        // A zero bound is fresh only in the instant of a confirmation; a wide one stays fresh.
-        let wide = Arc::new(SyncState::new(0, Duration::from_secs(60)));
-        let named = NamedMirror::new(Arc::clone(&wide));
+        assert!(SharedKeys(slots).root_key(Some("k")).is_none());
+        // The same entries on a node within its bound.
+        let fresh = Arc::new(SyncState::new(0, Duration::from_secs(3600)));
+        let named = NamedMirror::new(Arc::clone(&fresh));
         named.set("t", NamedEntry::Revoked);
         assert_eq!(named.named_status("t"), NamedStatus::Revoked);
+        named.set("t", NamedEntry::Active);
+        assert_eq!(named.named_status("t"), NamedStatus::Active);
     }
 
     #[test]

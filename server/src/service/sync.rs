@@ -39,6 +39,16 @@ impl Service {
                 .blocking(move |s| s.changes_since(after, BATCH))
                 .await?;
             let full = changes.len() >= BATCH as usize;
+            // Numbers have no gaps: one missing (a pruned or damaged log) could hide a
+            // revocation, so the node stops here and goes stale.
+            if let Some(first) = changes.first() {
+                if first.seq != after.saturating_add(1) {
+                    return Err(ServiceError::Internal(format!(
+                        "the change log jumps from {after} to {}: restart the node",
+                        first.seq
+                    )));
+                }
+            }
             for change in changes {
                 self.apply(&change).await?;
                 self.sync.applied(change.seq);
