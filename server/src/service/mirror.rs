@@ -176,10 +176,14 @@ impl GenerationMirror {
         }
     }
 
-    /// Whether the mirror has anything for the subject (a generation or a removal).
+    /// What the mirror has for the subject, stale or not: nothing (`None`), a removal
+    /// (`Some(None)`), or a generation.
     #[must_use]
-    pub fn knows(&self, subject: &str) -> bool {
-        self.current.read().is_ok_and(|c| c.contains_key(subject))
+    pub fn peek(&self, subject: &str) -> Option<Option<u64>> {
+        self.current
+            .read()
+            .ok()
+            .and_then(|c| c.get(subject).copied())
     }
 
     /// The current generation of a subject, if known and the node is in sync.

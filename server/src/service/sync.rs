@@ -136,7 +136,8 @@ impl Service {
     }
 
     /// Looks up, once, what the mirror does not know about a token whose signature verifies:
-    /// a named token it has not heard of, or a subject it has no generation for. Returns
+    /// a named token it has not heard of, or a subject it has no generation for (or an older
+    /// one than the token's). Returns
     /// whether the mirror now knows the token (or subject), from this lookup or from the log
     /// in the meantime: the caller then verifies again.
     pub async fn read_through(&self, text: &str) -> bool {
@@ -161,10 +162,14 @@ impl Service {
                 }
                 true
             }
-            Persistence::Temporary { .. } => {
+            Persistence::Temporary { generation } => {
                 let subject = format!("usr-{user_id}");
-                if self.generations.knows(&subject) {
-                    return true;
+                // A token of a newer generation than the mirror's was minted after a
+                // revoke-all that the log has not brought yet: the database has it.
+                match self.generations.peek(&subject) {
+                    Some(None) => return true,
+                    Some(Some(current)) if current >= generation => return true,
+                    _ => {}
                 }
                 let lookup = user_id.to_string();
                 match self.blocking(move |s| s.user_by_id(&lookup)).await {
