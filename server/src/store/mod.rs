@@ -16,6 +16,7 @@
 //! commits, so that the numbers are committed in order: a reader that has seen number N has
 //! seen every change numbered below N. The nodes' mirrors follow the log ([`Store::changes_since`]).
 
+mod pg_tls;
 mod postgres;
 mod sqlite;
 #[cfg(test)]

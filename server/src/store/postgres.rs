@@ -21,8 +21,10 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio::sync::Notify;
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{IsolationLevel, NoTls, Row, Transaction};
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+use tokio_postgres::{IsolationLevel, NoTls, Row, Socket, Transaction};
 
 use super::{
     Change, ChangeKind, KeyRow, NamedPatch, NamedRow, RefreshRow, RefreshUse, Snapshot, Store,
@@ -74,12 +76,27 @@ fn pg(e: &tokio_postgres::Error) -> StoreError {
     match e.code() {
         Some(code) if *code == SqlState::UNIQUE_VIOLATION => StoreError::Conflict,
         Some(code) if code.code().starts_with("08") || code.code().starts_with("57P") => {
-            StoreError::Unavailable(e.to_string())
+            StoreError::Unavailable(causes(e))
         }
-        Some(_) => StoreError::Backend(e.to_string()),
+        Some(_) => StoreError::Backend(causes(e)),
         // No SQLSTATE: the connection broke (closed, I/O, timeout).
-        None => StoreError::Unavailable(e.to_string()),
+        None => StoreError::Unavailable(causes(e)),
     }
+}
+
+/// An error with its causes (the pool's and the driver's own messages say little alone).
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn retryable(e: &tokio_postgres::Error) -> bool {
@@ -208,11 +225,14 @@ macro_rules! in_tx {
 impl PgStore {
     /// Connects to `url` (`postgres://user@host:port/db`), applies the migrations, and starts
     /// listening for changes (waiting until the first `LISTEN` is in place, so that a snapshot
-    /// taken after this returns misses no notification).
+    /// taken after this returns misses no notification). With `sslrootcert=PATH` in the URL the
+    /// connections use TLS, required and verified against that CA (see `pg_tls`).
     ///
     /// # Errors
-    /// `Unavailable` when the database cannot be reached; `Backend` for a newer schema.
+    /// `Unavailable` when the database cannot be reached; `Backend` for a newer schema or a bad
+    /// URL.
     pub fn open(url: &str) -> StoreResult<Self> {
+        let (url, ca) = super::pg_tls::split_url(url)?;
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e: tokio_postgres::Error| StoreError::Backend(e.to_string()))?;
@@ -221,6 +241,31 @@ impl PgStore {
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(10))
             .application_name("caveat-server");
+        match ca {
+            Some(ca) => {
+                config.ssl_mode(SslMode::Require);
+                let tls = super::pg_tls::client_config(&ca)?;
+                Self::with_tls(config, tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+            }
+            None if config.get_ssl_mode() == SslMode::Require => Err(StoreError::Backend(
+                "sslmode=require needs sslrootcert=PATH (the CA that signed the server's \
+                 certificate): TLS is never used unverified"
+                    .into(),
+            )),
+            None => {
+                config.ssl_mode(SslMode::Disable);
+                Self::with_tls(config, NoTls)
+            }
+        }
+    }
+
+    fn with_tls<T>(config: tokio_postgres::Config, tls: T) -> StoreResult<Self>
+    where
+        T: MakeTlsConnect<Socket> + Clone + Sync + Send + 'static,
+        T::Stream: Sync + Send,
+        T::TlsConnect: Sync + Send,
+        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+    {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("caveat-pg")
@@ -230,7 +275,7 @@ impl PgStore {
         let handle = runtime.handle().clone();
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -254,6 +299,7 @@ impl PgStore {
         let (first_tx, first_rx) = std::sync::mpsc::channel();
         store.handle.spawn(listen(
             config,
+            tls,
             Arc::clone(&store.signal),
             Arc::clone(&store.listening),
             first_tx,
@@ -273,7 +319,7 @@ impl PgStore {
         self.pool
             .get()
             .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+            .map_err(|e| StoreError::Unavailable(causes(&e)))
     }
 
     /// Whether the listener's connection is up (for `/health`).
@@ -342,16 +388,22 @@ impl PgStore {
 
 /// Keeps a connection that `LISTEN`s on [`CHANNEL`]: wakes `signal` on every notification and
 /// once after each (re)connection (the sync loop then catches up from its last number).
-async fn listen(
+async fn listen<T>(
     config: tokio_postgres::Config,
+    tls: T,
     signal: Arc<Notify>,
     listening: Arc<AtomicBool>,
     first: std::sync::mpsc::Sender<StoreResult<()>>,
-) {
+) where
+    T: MakeTlsConnect<Socket> + Clone + Sync + Send + 'static,
+    T::Stream: Sync + Send,
+    T::TlsConnect: Sync + Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
     use futures_util::StreamExt as _;
     let mut first = Some(first);
     loop {
-        let connected = config.connect(NoTls).await;
+        let connected = config.connect(tls.clone()).await;
         let (client, mut connection) = match connected {
             Ok(pair) => pair,
             Err(e) => {

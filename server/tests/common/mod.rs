@@ -53,6 +53,14 @@ impl Db {
         }
     }
 
+    /// A database at this URL (made by the caller).
+    pub fn at_url(url: String) -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+            postgres: Some(url),
+        }
+    }
+
     pub fn path(&self) -> PathBuf {
         self.dir.path().join("caveat.db")
     }

@@ -57,13 +57,25 @@ pub fn fresh_database(base: &str) -> String {
 pub struct Cluster {
     pub url: String,
     dir: String,
+    /// With TLS: the CA that signed the server's certificate, and one that signed nothing.
+    pub ca: Option<(String, String)>,
 }
 
 impl Cluster {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A cluster that accepts TLS connections only.
+    pub fn start_tls() -> Self {
+        Self::start_with(&["--tls"])
+    }
+
+    fn start_with(options: &[&str]) -> Self {
         let out = Command::new("bash")
             .arg(script())
             .arg("start")
+            .args(options)
             .output()
             .expect("cluster.sh");
         assert!(
@@ -78,10 +90,32 @@ impl Cluster {
                 .unwrap_or_else(|| panic!("no {key} in {text}"))
                 .to_owned()
         };
+        let ca = text.contains("CAVEAT_TEST_PG_CA=").then(|| {
+            (
+                value("CAVEAT_TEST_PG_CA="),
+                value("CAVEAT_TEST_PG_OTHER_CA="),
+            )
+        });
         Self {
             url: value("CAVEAT_TEST_POSTGRES="),
             dir: value("CAVEAT_TEST_PG_DIR="),
+            ca,
         }
+    }
+
+    /// Creates one more database (over the cluster's unix socket); its URL.
+    pub fn createdb(&self, name: &str) -> String {
+        let out = Command::new("bash")
+            .arg(script())
+            .args(["createdb", &self.dir, name])
+            .output()
+            .expect("cluster.sh");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
     fn run(&self, command: &str) {
