@@ -264,14 +264,12 @@ impl Service {
         text: &str,
         ctx: &Context,
     ) -> Result<VerifiedToken, ServiceError> {
-        match self.verify(text, ctx) {
-            Err(ServiceError::Token(caveat_token::Error::TokenInvalid))
-                if self.read_through(text).await =>
-            {
-                self.verify(text, ctx)
-            }
-            other => other,
+        let first = self.verify(text, ctx);
+        let unknown = matches!(&first, Err(ServiceError::Token(e)) if e.id() == "tokenInvalid");
+        if unknown && self.read_through(text).await {
+            return self.verify(text, ctx);
         }
+        first
     }
 
     /// The user a verified token speaks for (refuses a provider's token and an access token of
