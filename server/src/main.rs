@@ -75,6 +75,23 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manages the change log that the nodes follow.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Deletes all but the last KEEP changes; a node further behind reloads a snapshot.
+    Prune {
+        /// How many of the latest changes to keep (at least 1 is always kept).
+        #[arg(long, default_value_t = 100_000)]
+        keep: u64,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(Subcommand)]
@@ -221,6 +238,14 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Keys { command } => keys_command(command),
+        Command::Log {
+            command: LogCommand::Prune { keep, db },
+        } => {
+            let store = open(&db)?;
+            let n = store.prune_changes(keep).map_err(|e| e.to_string())?;
+            println!("{n}");
+            Ok(())
+        }
     }
 }
 

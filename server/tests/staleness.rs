@@ -132,3 +132,53 @@ fn a_node_that_cannot_follow_the_log_answers_503_until_it_can() {
         == 200));
     assert_eq!(verify_id(&server, &token), "ok");
 }
+
+#[test]
+fn a_node_behind_a_pruned_log_reloads_a_snapshot() {
+    let db = Db::new();
+    db.add_user("alice", "alice-pw");
+    db.add_user("bob", "bob-pw");
+    let server = Server::start(&db, &["--max-staleness", "1"], &[]);
+    let bob = basic("bob", "bob-pw");
+    let bobs =
+        token_of(&server.post_json(NAMED, &[("authorization", &bob)], &json!({"name": "b"})));
+    assert_eq!(verify_id(&server, &bobs), "ok");
+
+    // Hold the node at a change it cannot apply, remove bob meanwhile, then prune the log past
+    // the node's place in one transaction: only a snapshot can tell it that bob's named token
+    // is gone (the change that said so is deleted).
+    let conn = rusqlite::Connection::open(db.path()).expect("open");
+    conn.busy_timeout(Duration::from_secs(5))
+        .expect("busy timeout");
+    let blocker: i64 = conn
+        .query_row(
+            "UPDATE change_head SET seq = seq + 1 RETURNING seq",
+            [],
+            |r| r.get(0),
+        )
+        .expect("counter");
+    conn.execute(
+        "INSERT INTO change_log (seq, kind, subject) VALUES ($1, 'token.frobnicated', 'x')",
+        rusqlite::params![blocker],
+    )
+    .expect("insert");
+    assert!(common::eventually(GIVE_UP, || server
+        .get("/health", &[])
+        .status
+        == 503));
+    let (ok, _, err) = db.cli(&["user", "remove", "bob"], "", &[]);
+    assert!(ok, "{err}");
+    conn.execute(
+        "DELETE FROM change_log WHERE seq < (SELECT seq FROM change_head WHERE id = 1)",
+        [],
+    )
+    .expect("prune");
+    assert!(common::eventually(GIVE_UP, || server
+        .get("/health", &[])
+        .status
+        == 200));
+    assert_eq!(verify_id(&server, &bobs), "tokenInvalid");
+    let (ok, out, err) = db.cli(&["log", "prune", "--keep", "1"], "", &[]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "0", "only the last change was left");
+}

@@ -120,6 +120,14 @@ impl NamedMirror {
         }
     }
 
+    /// Replaces everything with a snapshot's entries.
+    pub fn replace(&self, entries: impl IntoIterator<Item = (String, NamedEntry)>) {
+        let fresh: HashMap<String, NamedEntry> = entries.into_iter().collect();
+        if let Ok(mut t) = self.tokens.write() {
+            *t = fresh;
+        }
+    }
+
     /// What the mirror holds, stale or not.
     #[must_use]
     pub fn entry(&self, id: &str) -> Option<NamedEntry> {
@@ -166,6 +174,16 @@ impl GenerationMirror {
             if let Some(g) = entry {
                 *g = (*g).max(generation);
             }
+        }
+    }
+
+    /// Replaces everything with a snapshot's generations (subjects not in it are unknown, and
+    /// read through when a token names them).
+    pub fn replace(&self, generations: impl IntoIterator<Item = (String, u64)>) {
+        let fresh: HashMap<String, Option<u64>> =
+            generations.into_iter().map(|(s, g)| (s, Some(g))).collect();
+        if let Ok(mut c) = self.current.write() {
+            *c = fresh;
         }
     }
 

@@ -39,15 +39,14 @@ impl Service {
                 .blocking(move |s| s.changes_since(after, BATCH))
                 .await?;
             let full = changes.len() >= BATCH as usize;
-            // Numbers have no gaps: one missing (a pruned or damaged log) could hide a
-            // revocation, so the node stops here and goes stale.
-            if let Some(first) = changes.first() {
-                if first.seq != after.saturating_add(1) {
-                    return Err(ServiceError::Internal(format!(
-                        "the change log jumps from {after} to {}: restart the node",
-                        first.seq
-                    )));
-                }
+            // Numbers have no gaps: one missing means the log was pruned past this node's
+            // place, so what it missed is gone from the log: it reloads everything instead.
+            if changes
+                .first()
+                .is_some_and(|first| first.seq != after.saturating_add(1))
+            {
+                self.resync().await?;
+                continue;
             }
             for change in changes {
                 self.apply(&change).await?;
@@ -60,6 +59,37 @@ impl Service {
         }
         self.sync.confirm(started);
         Ok(applied)
+    }
+
+    /// Reloads every mirror from a fresh snapshot (after a gap in the log).
+    async fn resync(&self) -> Result<(), ServiceError> {
+        let snapshot = self.blocking(|s| s.snapshot()).await?;
+        eprintln!(
+            "caveat-server: the change log was pruned past change {}: reloaded at change {}",
+            self.sync.seq(),
+            snapshot.seq
+        );
+        self.named
+            .replace(snapshot.named.into_iter().map(|(id, revoked)| {
+                let entry = if revoked {
+                    NamedEntry::Revoked
+                } else {
+                    NamedEntry::Active
+                };
+                (id, entry)
+            }));
+        self.generations.replace(
+            snapshot
+                .generations
+                .into_iter()
+                .map(|(id, g)| (format!("usr-{id}"), g)),
+        );
+        for family in &snapshot.revoked_families {
+            self.revoke_family_in_mirror(family);
+        }
+        self.add_keys(&snapshot.keys)?;
+        self.sync.applied(snapshot.seq);
+        Ok(())
     }
 
     async fn apply(&self, change: &Change) -> Result<(), ServiceError> {
@@ -90,7 +120,11 @@ impl Service {
     /// Adds the keys the node does not hold yet and retires the retired ones.
     async fn reload_keys(&self) -> Result<(), ServiceError> {
         let rows = self.blocking(|s| s.keys()).await?;
-        for row in &rows {
+        self.add_keys(&rows)
+    }
+
+    fn add_keys(&self, rows: &[crate::store::KeyRow]) -> Result<(), ServiceError> {
+        for row in rows {
             if !self.keys.0.has(&row.id) {
                 let key = keys::open(row, self.master.as_ref())
                     .map_err(|e| ServiceError::Internal(e.to_string()))?;

@@ -327,6 +327,10 @@ pub trait Store: Send + Sync + 'static {
     fn snapshot(&self) -> StoreResult<Snapshot>;
     /// The changes numbered after `after`, in order, at most `limit`.
     fn changes_since(&self, after: u64, limit: u32) -> StoreResult<Vec<Change>>;
+    /// Deletes all but the last `keep` changes (at least one is always kept, so that a node
+    /// behind sees the gap); how many were deleted. A node that was further behind reloads a
+    /// snapshot.
+    fn prune_changes(&self, keep: u64) -> StoreResult<u64>;
     /// Woken when the log may have grown (a notification, or a reconnection of the listener);
     /// `None` when the backend has no notifications (the service then polls only).
     fn change_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {

@@ -786,6 +786,17 @@ impl Store for PgStore {
         })
     }
 
+    fn prune_changes(&self, keep: u64) -> StoreResult<u64> {
+        in_tx!(self, |tx| {
+            tx.execute(
+                "DELETE FROM change_log WHERE seq <= \
+                 (SELECT seq FROM change_head WHERE id = 1) - $1",
+                &[&to_db(keep.max(1))],
+            )
+            .await
+        })
+    }
+
     fn snapshot(&self) -> StoreResult<Snapshot> {
         self.block(async {
             let mut client = self.client().await?;

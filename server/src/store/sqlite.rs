@@ -529,6 +529,18 @@ impl Store for SqliteStore {
         })
     }
 
+    fn prune_changes(&self, keep: u64) -> StoreResult<u64> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM change_log WHERE seq <= \
+                 (SELECT seq FROM change_head WHERE id = 1) - $1",
+                params![to_db(keep.max(1))],
+            )
+            .map(|n| n as u64)
+            .map_err(backend)
+        })
+    }
+
     fn snapshot(&self) -> StoreResult<Snapshot> {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(backend)?;

@@ -88,6 +88,13 @@ macro_rules! store_suite {
         }
 
         #[test]
+        fn pruning_keeps_the_last_changes() {
+            if let Some((_keep, s)) = $open("pruning_keeps_the_last_changes") {
+                suite::pruning_keeps_the_last_changes(&*s);
+            }
+        }
+
+        #[test]
         fn removing_a_user_removes_its_tokens_and_families() {
             if let Some((_keep, s)) = $open("removing_a_user_removes_its_tokens_and_families") {
                 suite::removing_a_user_removes_its_tokens_and_families(&*s);
@@ -354,4 +361,27 @@ pub(crate) fn of_two_concurrent_uses_of_a_refresh_token_exactly_one_rotates(s: A
             "{outcomes:?}"
         );
     }
+}
+
+pub(crate) fn pruning_keeps_the_last_changes(s: &dyn Store) {
+    s.add_user(&alice()).expect("add");
+    for _ in 0..10 {
+        s.bump_generation("u1").expect("bump");
+    }
+    let head = s.snapshot().expect("snapshot").seq;
+    assert_eq!(s.prune_changes(3).expect("prune"), head - 3);
+    let seqs: Vec<u64> = s
+        .changes_since(0, 100)
+        .expect("changes")
+        .iter()
+        .map(|c| c.seq)
+        .collect();
+    assert_eq!(seqs, vec![head - 2, head - 1, head]);
+    // Even "keep nothing" keeps the last one: a node behind must see that it is behind.
+    s.prune_changes(0).expect("prune");
+    let left = s.changes_since(0, 100).expect("changes");
+    assert_eq!(left.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![head]);
+    // Numbering goes on from the head.
+    s.bump_generation("u1").expect("bump");
+    assert_eq!(s.changes_since(head, 10).expect("changes")[0].seq, head + 1);
 }
