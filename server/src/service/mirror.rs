@@ -76,6 +76,20 @@ impl SyncState {
     pub fn fresh(&self) -> bool {
         self.lag() <= self.max_staleness
     }
+
+    /// A mark to take before a decision, for [`SyncState::stale_since`].
+    #[must_use]
+    pub fn mark(&self) -> u64 {
+        self.confirmed_ms.load(Ordering::Acquire)
+    }
+
+    /// Whether the node may have been out of bounds at any moment since `mark` was taken: a
+    /// refusal then may come from a stale mirror, and is answered as unavailability.
+    #[must_use]
+    pub fn stale_since(&self, mark: u64) -> bool {
+        let limit = u64::try_from(self.max_staleness.as_millis()).unwrap_or(u64::MAX);
+        self.ms(Instant::now()).saturating_sub(mark) > limit
+    }
 }
 
 /// What the mirror holds for a named token.
@@ -347,6 +361,9 @@ mod tests {
         assert_eq!(named.named_status("t"), NamedStatus::Unknown);
         assert_eq!(generations.get("usr-a"), None);
         assert!(SharedKeys(slots).root_key(Some("k")).is_none());
+        // A refusal decided while the bound passed is told apart from one on a fresh mirror.
+        let mark = sync.mark();
+        assert!(sync.stale_since(mark));
         // The same entries on a node within its bound.
         let fresh = Arc::new(SyncState::new(0, Duration::from_secs(3600)));
         let named = NamedMirror::new(Arc::clone(&fresh));
@@ -354,6 +371,7 @@ mod tests {
         assert_eq!(named.named_status("t"), NamedStatus::Revoked);
         named.set("t", NamedEntry::Active);
         assert_eq!(named.named_status("t"), NamedStatus::Active);
+        assert!(!fresh.stale_since(fresh.mark()));
     }
 
     #[test]

@@ -248,8 +248,13 @@ impl Service {
     /// The library's errors; `tokenRevoked` for a token of a revoked refresh family.
     pub fn verify(&self, text: &str, ctx: &Context) -> Result<VerifiedToken, ServiceError> {
         self.require_sync()?;
-        let verified = self.verifier.verify_text(text, &self.keys, ctx)?;
-        self.check_family(&verified)?;
+        let mark = self.sync.mark();
+        let verified = self
+            .verifier
+            .verify_text(text, &self.keys, ctx)
+            .map_err(ServiceError::from)
+            .and_then(|v| self.check_family(&v).map(|()| v))
+            .map_err(|e| self.unless_stale(mark, e))?;
         self.record_use(&verified.identifier().token_id, ctx.now());
         Ok(verified)
     }
@@ -310,6 +315,18 @@ impl Service {
             }
         }
         Ok(())
+    }
+
+    /// `e`, or `Unavailable` if the node may have gone stale since `mark` (the mirrors then
+    /// refuse everything, and the refusal says nothing about the token).
+    fn unless_stale(&self, mark: u64, e: ServiceError) -> ServiceError {
+        if self.sync.stale_since(mark) {
+            ServiceError::Unavailable {
+                lag: self.sync.lag(),
+            }
+        } else {
+            e
+        }
     }
 
     fn revoke_family_in_mirror(&self, family: &str) {

@@ -242,8 +242,12 @@ impl Service {
         if self.active(token, now()).is_none() {
             self.read_through(token).await;
         }
+        let mark = self.sync.mark();
         let Some((id, exp)) = self.active(token, now()) else {
-            return Ok(json!({"active": false}));
+            return match self.unless_stale(mark, ServiceError::NotFound) {
+                ServiceError::NotFound => Ok(json!({"active": false})),
+                unavailable => Err(unavailable),
+            };
         };
         let mut out = json!({
             "active": true,
