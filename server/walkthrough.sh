@@ -2,6 +2,8 @@
 # Runs every ```sh block of the Walkthrough in server/README.md, as written, against a server
 # started in an empty directory with no other setup, then stops it with SIGTERM and checks that
 # it exits cleanly. Needs curl, jq and python3. The binary: $CAVEAT_SERVER, or the debug build.
+# With CAVEAT_DATABASE set (e.g. an empty PostgreSQL database), the server and every CLI call
+# use that database instead of a SQLite file in the empty directory.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 target=${CARGO_TARGET_DIR:-$here/../target}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use caveat_server::http::{self, HttpConfig};
 use caveat_server::service::{self, keys, Config, Service};
-use caveat_server::store::{SqliteStore, Store};
+use caveat_server::store::{PgStore, SqliteStore, Store};
 use clap::{Parser, Subcommand};
 use ipnet::IpNet;
 use zeroize::Zeroizing;
@@ -26,8 +26,16 @@ struct Cli {
 
 #[derive(clap::Args)]
 struct Db {
-    /// The database: sqlite://PATH (created with its schema on first use).
-    #[arg(long, default_value = "sqlite://caveat.db", global = true)]
+    /// The database: sqlite://PATH (created with its schema on first use) or
+    /// postgres://USER[:PASSWORD]@HOST:PORT/DB (migrated on first use). Also read from
+    /// CAVEAT_DATABASE, which keeps a password off the command line.
+    #[arg(
+        long,
+        env = "CAVEAT_DATABASE",
+        hide_env_values = true,
+        default_value = "sqlite://caveat.db",
+        global = true
+    )]
     database: String,
 }
 
@@ -52,6 +60,10 @@ enum Command {
         /// Burst of requests per client on those routes.
         #[arg(long, default_value_t = 100)]
         rate_burst: u32,
+        /// Seconds the node may go without confirming it follows the shared state before it
+        /// answers 503 for everything that depends on revocable state.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        max_staleness: u64,
     },
     /// Manages users.
     User {
@@ -62,6 +74,23 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Manages the change log that the nodes follow.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Deletes all but the last KEEP changes; a node further behind reloads a snapshot.
+    Prune {
+        /// How many of the latest changes to keep (at least 1 is always kept).
+        #[arg(long, default_value_t = 100_000)]
+        keep: u64,
+        #[command(flatten)]
+        db: Db,
     },
 }
 
@@ -79,11 +108,19 @@ enum UserCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Removes a user with its named tokens and refresh-token families.
+    Remove {
+        /// The login name.
+        name: String,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(Subcommand)]
 enum KeysCommand {
-    /// Adds a new root key, which mints from the next start on (older keys keep verifying).
+    /// Adds a new root key, which mints from now on (older keys keep verifying); running
+    /// servers take it within seconds.
     Rotate {
         #[command(flatten)]
         db: Db,
@@ -93,7 +130,7 @@ enum KeysCommand {
         #[command(flatten)]
         db: Db,
     },
-    /// Retires a key: tokens it signed stop verifying from the next start on.
+    /// Retires a key: tokens it signed stop verifying (running servers follow within seconds).
     Retire {
         /// The key id.
         id: String,
@@ -102,19 +139,21 @@ enum KeysCommand {
     },
 }
 
-fn open(db: &Db) -> Result<Arc<SqliteStore>, String> {
+fn open(db: &Db) -> Result<Arc<dyn Store>, String> {
     if db.database.starts_with("postgres://") || db.database.starts_with("postgresql://") {
-        return Err("PostgreSQL is not supported yet: use sqlite://PATH".into());
+        return PgStore::open(&db.database)
+            .map(|s| Arc::new(s) as Arc<dyn Store>)
+            .map_err(|e| e.to_string());
     }
     let path = db
         .database
         .strip_prefix("sqlite://")
-        .ok_or("--database must be sqlite://PATH")?;
+        .ok_or("--database must be sqlite://PATH or postgres://…")?;
     if path.is_empty() {
         return Err("--database sqlite:// needs a path".into());
     }
     SqliteStore::open(&PathBuf::from(path))
-        .map(Arc::new)
+        .map(|s| Arc::new(s) as Arc<dyn Store>)
         .map_err(|e| e.to_string())
 }
 
@@ -138,14 +177,17 @@ fn run(cli: Cli) -> Result<(), String> {
             trust_proxy,
             rate_limit,
             rate_burst,
+            max_staleness,
         } => {
             let store = open(&db)?;
             let master = master_key()?;
-            let loaded = keys::load_or_create(&*store, service::now(), master.as_ref())
+            keys::load_or_create(&*store, service::now(), master.as_ref())
                 .map_err(|e| e.to_string())?;
-            let config = Config { max_temporary_ttl };
-            let store: Arc<dyn Store> = store;
-            let service = Service::new(store, loaded, &config).map_err(|e| e.to_string())?;
+            let config = Config {
+                max_temporary_ttl,
+                max_staleness: std::time::Duration::from_secs(max_staleness),
+            };
+            let service = Service::new(store, master, &config).map_err(|e| e.to_string())?;
             let http_config = HttpConfig {
                 trusted_proxies: trust_proxy,
                 rate: rate_limit,
@@ -181,7 +223,29 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::User {
+            command: UserCommand::Remove { name, db },
+        } => {
+            let store = open(&db)?;
+            let user = store
+                .user_by_name(&name)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no user {name}"))?;
+            if !store.remove_user(&user.id).map_err(|e| e.to_string())? {
+                return Err(format!("no user {name}"));
+            }
+            println!("{}\t{}", user.name, user.id);
+            Ok(())
+        }
         Command::Keys { command } => keys_command(command),
+        Command::Log {
+            command: LogCommand::Prune { keep, db },
+        } => {
+            let store = open(&db)?;
+            let n = store.prune_changes(keep).map_err(|e| e.to_string())?;
+            println!("{n}");
+            Ok(())
+        }
     }
 }
 

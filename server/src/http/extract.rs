@@ -74,9 +74,11 @@ impl From<ServiceError> for ApiError {
                 eprintln!("caveat-server: internal error: {cause}");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            ServiceError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         };
         let mut error = Self::new(status, e.to_json());
+        error.retry_after = status == StatusCode::SERVICE_UNAVAILABLE;
         if status == StatusCode::UNAUTHORIZED {
             error.www_authenticate = Some("Basic realm=\"caveat-server\", Bearer");
         }
@@ -194,6 +196,13 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Every caller's rights depend on revocable state: a node out of sync decides nothing.
+        if !state.service.in_sync() {
+            return Err(ServiceError::Unavailable {
+                lag: std::time::Duration::ZERO,
+            }
+            .into());
+        }
         if let Some(credentials) = basic(parts) {
             let (name, password) = credentials?;
             // Wrong passwords count against the client's rate limit (guessing costs time).
@@ -205,11 +214,18 @@ impl FromRequestParts<AppState> for Caller {
                 }
             };
         }
-        match <Verified as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(
-            parts, state,
-        )
-        .await?
-        {
+        let verified =
+            <Verified as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(
+                parts, state,
+            )
+            .await;
+        let verified = match verified {
+            Err(AuthRejection::Refused(r)) if r.id() == "tokenInvalid" => {
+                return read_through(parts, state, AuthRejection::Refused(r)).await;
+            }
+            other => other?,
+        };
+        match verified {
             Some(verified) => state
                 .service
                 .token_user(verified.token())
@@ -220,9 +236,59 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The token of a request (`X-Auth-Token`, or `Authorization: Bearer`).
+fn presented(parts: &Parts) -> Option<&str> {
+    if let Some(v) = parts.headers.get("x-auth-token") {
+        return v.to_str().ok().map(str::trim);
+    }
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+/// A token the authentication layer did not know (`tokenInvalid`) may be another node's, not
+/// mirrored yet: the service looks it up once and verifies it again as the layer does (REST,
+/// access, the client's address). If it still does not verify, the layer's refusal stands.
+async fn read_through(
+    parts: &mut Parts,
+    state: &AppState,
+    rejection: AuthRejection,
+) -> Result<Caller, ApiError> {
+    let Some(text) = presented(parts).map(str::to_owned) else {
+        return Err(rejection.into());
+    };
+    // Verified again even when the lookup learnt nothing: the layer's refusal may also have
+    // come from a moment the node was out of sync, which this verification tells apart.
+    state.service.read_through(&text).await;
+    let ip = ClientIp::from_request_parts(parts, state)
+        .await
+        .ok()
+        .map(|ClientIp(ip)| ip);
+    let ctx = crate::service::Service::context(
+        crate::service::now(),
+        ip,
+        Some("rest"),
+        caveat_token::Expect::Access,
+    )?;
+    match state.service.verify(&text, &ctx) {
+        Ok(verified) => state
+            .service
+            .token_user(&verified)
+            .map(Caller)
+            .map_err(refused),
+        Err(ServiceError::Token(_)) => Err(rejection.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A token that verified but may not act (a provider's, or of a revoked refresh family): 401
 /// as the authentication layer refuses, with the reason's id.
 fn refused(e: ServiceError) -> ApiError {
+    if let ServiceError::Unavailable { .. } = e {
+        return e.into();
+    }
     let mut error = ApiError::new(
         StatusCode::UNAUTHORIZED,
         json!({"error": {"id": "unauthorized", "details": {"authError": {"id": e.id()}},

@@ -19,13 +19,12 @@ use caveat_token::caveat::Interface;
 use caveat_token::Expect;
 use caveat_token_axum::Authenticator;
 use ipnet::IpNet;
-use serde_json::json;
 
 pub use extract::{ApiError, MAX_BODY};
 pub use limit::RateLimiter;
 
-use crate::service::usage_flusher;
 use crate::service::Service;
+use crate::service::{sync_loop, usage_flusher};
 
 /// What every handler shares.
 #[derive(Clone, Debug)]
@@ -118,10 +117,7 @@ pub fn router(service: Arc<Service>, config: &HttpConfig) -> Router {
             "/openapi.json",
             get(|| async { axum::Json(openapi::document()) }),
         )
-        .route(
-            "/health",
-            get(|| async { axum::Json(json!({"status": "ok"})) }),
-        )
+        .route("/health", get(health))
         .fallback(|| async {
             ApiError::with_id(
                 StatusCode::NOT_FOUND,
@@ -141,6 +137,19 @@ pub fn router(service: Arc<Service>, config: &HttpConfig) -> Router {
         .layer(auth.layer())
 }
 
+/// `GET /health`: 200 with the node's lag behind the shared state, or 503 when the lag is over
+/// the bound (a load balancer then sends the node nothing until it has caught up).
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    let status = if state.service.in_sync() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(state.service.health())).into_response()
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, flushing lastUsed in the
 /// background and once more at the end.
 ///
@@ -154,7 +163,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app = router(Arc::clone(&service), config);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let flusher = tokio::spawn(usage_flusher(Arc::clone(&service), stop_rx));
+    let flusher = tokio::spawn(usage_flusher(Arc::clone(&service), stop_rx.clone()));
+    let follower = tokio::spawn(sync_loop(Arc::clone(&service), stop_rx));
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -163,5 +173,6 @@ pub async fn serve(
     .await;
     let _ = stop_tx.send(true);
     let _ = flusher.await;
+    let _ = follower.await;
     served
 }

@@ -98,8 +98,8 @@ pub(super) async fn delete_named(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn verify(state: &AppState, request: &VerifyRequest, expect: Expect) -> Result<Response> {
-    Ok(axum::Json(state.service.verify_request(request, expect)?).into_response())
+async fn verify(state: &AppState, request: &VerifyRequest, expect: Expect) -> Result<Response> {
+    Ok(axum::Json(state.service.verify_request(request, expect).await?).into_response())
 }
 
 /// `POST /tokens/verify_access_token` -> `{"subject","ttl"}`.
@@ -108,7 +108,7 @@ pub(super) async fn verify_access(
     _: Limited,
     Json(request): Json<VerifyRequest>,
 ) -> Result<Response> {
-    verify(&state, &request, Expect::Access)
+    verify(&state, &request, Expect::Access).await
 }
 
 /// `POST /tokens/verify_identity_token` -> `{"subject","ttl"}`.
@@ -117,7 +117,7 @@ pub(super) async fn verify_identity(
     _: Limited,
     Json(request): Json<VerifyRequest>,
 ) -> Result<Response> {
-    verify(&state, &request, Expect::Identity)
+    verify(&state, &request, Expect::Identity).await
 }
 
 /// `POST /tokens/verify_invite_token` -> `{"subject","ttl","type"}`.
@@ -126,7 +126,7 @@ pub(super) async fn verify_invite(
     _: Limited,
     Json(request): Json<VerifyRequest>,
 ) -> Result<Response> {
-    verify(&state, &request, Expect::Invite(None))
+    verify(&state, &request, Expect::Invite(None)).await
 }
 
 /// The body of `examine`.

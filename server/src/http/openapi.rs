@@ -41,6 +41,10 @@ const AUTHED_ERRORS: &[(&str, &str)] = &[
         "429",
         "tooManyRequests (failed password checks are rate limited)",
     ),
+    (
+        "503",
+        "serviceUnavailable: the node is out of sync with the shared state for longer than its bound, or the database is unreachable",
+    ),
 ];
 
 const OPEN_ERRORS: &[(&str, &str)] = &[
@@ -50,6 +54,10 @@ const OPEN_ERRORS: &[(&str, &str)] = &[
     ),
     ("413", "requestTooLarge"),
     ("429", "tooManyRequests"),
+    (
+        "503",
+        "serviceUnavailable: the node is out of sync with the shared state for longer than its bound, or the database is unreachable",
+    ),
 ];
 
 fn op(summary: &str, authed: bool, body: Option<Value>, ok: &[(&str, Value)]) -> Value {
@@ -202,7 +210,10 @@ pub fn document() -> Value {
                   json!([{"name": "X-Auth-Token", "in": "header", "required": false, "schema": {"type": "string"}}])),
     }));
     paths.insert("/health".into(), json!({
-        "get": {"summary": "Liveness", "responses": {"200": described("Up", Some(json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}})))}},
+        "get": {"summary": "Liveness and the node's lag behind the shared state", "responses": {
+            "200": described("In sync", Some(schema_ref("Health"))),
+            "503": described("Out of sync for longer than --max-staleness", Some(schema_ref("Health"))),
+        }},
     }));
     paths.insert("/openapi.json".into(), json!({
         "get": {"summary": "This document", "responses": {"200": described("OpenAPI 3.0", Some(json!({"type": "object"})))}},
@@ -227,6 +238,10 @@ fn security() -> Value {
 fn schemas() -> Value {
     let caveats = json!({"type": "array", "items": {"type": "object"}});
     json!({
+        "Health": {"type": "object", "required": ["status", "lagSeconds", "maxStalenessSeconds", "lastChange"],
+                   "properties": {"status": {"type": "string", "enum": ["ok", "stale"]},
+                                  "lagSeconds": {"type": "number"}, "maxStalenessSeconds": {"type": "integer"},
+                                  "lastChange": {"type": "integer"}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
             "type": "object", "required": ["id", "details", "description"],
             "properties": {"id": {"type": "string"}, "details": {"type": "object"},

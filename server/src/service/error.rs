@@ -34,6 +34,12 @@ pub enum ServiceError {
     },
     /// The service itself failed (the database): never the client's input.
     Internal(String),
+    /// The node is out of sync with the shared state for longer than its staleness bound, or
+    /// the database cannot be reached (`serviceUnavailable`, 503): retry later.
+    Unavailable {
+        /// How far behind the node is.
+        lag: std::time::Duration,
+    },
 }
 
 impl From<caveat_token::Error> for ServiceError {
@@ -47,6 +53,9 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::Conflict => Self::Occupied { key: "name" },
             StoreError::Backend(e) => Self::Internal(e),
+            StoreError::Unavailable(_) => Self::Unavailable {
+                lag: std::time::Duration::ZERO,
+            },
         }
     }
 }
@@ -71,6 +80,7 @@ impl ServiceError {
             Self::Missing { .. } => "missingRequiredValue",
             Self::BadValue { .. } => "badValue",
             Self::Internal(_) => "internalServerError",
+            Self::Unavailable { .. } => "serviceUnavailable",
         }
     }
 
@@ -95,6 +105,11 @@ impl ServiceError {
             ),
             // The cause goes to the log, never to the client.
             Self::Internal(_) => (json!({}), "The server failed; try again later.".to_owned()),
+            Self::Unavailable { lag } => (
+                json!({"lagSeconds": lag.as_secs()}),
+                "The service cannot confirm the current state of tokens; try again later."
+                    .to_owned(),
+            ),
         };
         json!({"error": {"id": self.id(), "details": details, "description": description}})
     }

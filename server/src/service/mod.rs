@@ -6,27 +6,31 @@
 
 mod error;
 pub mod keys;
+pub mod mirror;
 mod oauth;
 mod onezone;
 mod password;
+mod sync;
 mod usage;
 
-use caveat_token::RevocationError;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use caveat_token::{
-    Context, Expect, GenerationSource, IssuancePolicy, KeyRing, NamedStatus, NamedTokens,
-    RevocationSource, RootKey, Subject, TokenType, VerifiedToken, Verifier,
+    Context, Expect, IssuancePolicy, NamedStatus, RevocationSource, Subject, TokenType,
+    VerifiedToken, Verifier,
 };
 
 pub use error::ServiceError;
 pub use oauth::{AccessGrant, TokenPair};
 pub use onezone::{NamedRequest, NamedUpdate, TemporaryRequest, VerifyRequest};
 pub use password::{hash_password, PasswordCache};
+pub use sync::{sync_loop, POLL_INTERVAL};
 pub use usage::{usage_flusher, LastUsed, FLUSH_INTERVAL};
+
+use mirror::{GenerationMirror, KeySlots, NamedEntry, NamedMirror, SharedKeys, SyncState};
 
 use crate::store::{Store, StoreResult, UserRow};
 
@@ -47,12 +51,19 @@ pub const APIKEY_ACCESS_TTL: u64 = 3600;
 pub struct Config {
     /// Longest TTL of a temporary token, seconds.
     pub max_temporary_ttl: u64,
+    /// How long the node may go without confirming it follows the change log before it
+    /// answers 503 for everything that depends on revocable state.
+    pub max_staleness: Duration,
 }
+
+/// The default bound on staleness: 30 s.
+pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_secs(30);
 
 impl Default for Config {
     fn default() -> Self {
         Self {
             max_temporary_ttl: caveat_token::DEFAULT_MAX_TTL,
+            max_staleness: DEFAULT_MAX_STALENESS,
         }
     }
 }
@@ -75,37 +86,6 @@ pub fn random_id() -> Result<String, ServiceError> {
         .map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
-/// The current generation of each subject's temporary tokens, as the store has it. Only ever
-/// raised (a stale read can never lower it); unknown subjects have none, which fails closed.
-#[derive(Debug, Default)]
-pub struct GenerationMirror {
-    current: RwLock<HashMap<String, u64>>,
-}
-
-impl GenerationMirror {
-    /// Raises a subject's generation to at least `generation`.
-    pub fn raise(&self, subject: &str, generation: u64) {
-        if let Ok(mut c) = self.current.write() {
-            let entry = c.entry(subject.to_owned()).or_insert(generation);
-            *entry = (*entry).max(generation);
-        }
-    }
-
-    /// The current generation of a subject, if known.
-    pub fn get(&self, subject: &str) -> Option<u64> {
-        self.current
-            .read()
-            .ok()
-            .and_then(|c| c.get(subject).copied())
-    }
-}
-
-impl GenerationSource for GenerationMirror {
-    fn current_generation(&self, subject: &Subject<'_>) -> Option<u64> {
-        self.get(&subject.to_string())
-    }
-}
-
 /// A signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -124,10 +104,10 @@ impl User {
 /// The token service.
 pub struct Service {
     store: Arc<dyn Store>,
-    keys: KeyRing,
-    current_key_id: String,
-    current_key: RootKey,
-    named: Arc<NamedTokens>,
+    keys: SharedKeys,
+    master: Option<keys::MasterKey>,
+    sync: Arc<SyncState>,
+    named: Arc<NamedMirror>,
     generations: Arc<GenerationMirror>,
     families: RwLock<HashSet<String>>,
     verifier: Verifier,
@@ -140,41 +120,60 @@ impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Service")
             .field("keys", &self.keys)
-            .field("current_key_id", &self.current_key_id)
+            .field("sync", &self.sync)
             .finish_non_exhaustive()
     }
 }
 
 impl Service {
-    /// The service over `store` with these keys: fills the mirrors from the store.
+    /// The service over `store`: fills the mirrors from one snapshot of the store (taken
+    /// after the store's listener is in place, so that no change is missed), opening the root
+    /// keys with `master`.
     ///
     /// # Errors
-    /// A store failure.
+    /// A store failure; a key that does not open (`Internal`).
     pub fn new(
         store: Arc<dyn Store>,
-        loaded: keys::LoadedKeys,
+        master: Option<keys::MasterKey>,
         config: &Config,
-    ) -> StoreResult<Self> {
-        let named = Arc::new(NamedTokens::new());
-        for (id, revoked) in store.named_status()? {
-            named.issue(id.clone());
-            if revoked {
-                named.revoke(&id);
+    ) -> Result<Self, ServiceError> {
+        let snapshot = store.snapshot()?;
+        let sync = Arc::new(SyncState::new(snapshot.seq, config.max_staleness));
+        let named = Arc::new(NamedMirror::new(Arc::clone(&sync)));
+        for (id, revoked) in &snapshot.named {
+            let entry = if *revoked {
+                NamedEntry::Revoked
+            } else {
+                NamedEntry::Active
+            };
+            named.set(id, entry);
+        }
+        let generations = Arc::new(GenerationMirror::new(Arc::clone(&sync)));
+        for (id, generation) in &snapshot.generations {
+            generations.raise(&format!("usr-{id}"), *generation);
+        }
+        let slots = Arc::new(KeySlots::new(Arc::clone(&sync)));
+        for row in &snapshot.keys {
+            let key = keys::open(row, master.as_ref())
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            if !slots.add(&row.id, key, row.retired.is_some()) {
+                return Err(ServiceError::Internal("too many root keys".into()));
             }
         }
-        let generations = Arc::new(GenerationMirror::default());
-        for user in store.users()? {
-            generations.raise(&format!("usr-{}", user.id), user.generation);
+        if slots.current().is_none() {
+            return Err(ServiceError::Internal(
+                keys::KeyError::NoActiveKey.to_string(),
+            ));
         }
-        let families = RwLock::new(store.revoked_families()?.into_iter().collect());
+        let families = RwLock::new(snapshot.revoked_families.into_iter().collect());
         let verifier = Verifier::new()
             .with_revocation_source(Arc::clone(&named))
             .with_generation_source(Arc::clone(&generations));
         Ok(Self {
             store,
-            keys: loaded.ring,
-            current_key_id: loaded.current_id,
-            current_key: loaded.current,
+            keys: SharedKeys(slots),
+            master,
+            sync,
             named,
             generations,
             families,
@@ -185,9 +184,9 @@ impl Service {
         })
     }
 
-    /// The keys that verify (for the HTTP authenticator).
+    /// The keys that verify (for the HTTP authenticator): they follow the change log.
     #[must_use]
-    pub fn key_ring(&self) -> KeyRing {
+    pub fn key_ring(&self) -> SharedKeys {
         self.keys.clone()
     }
 
@@ -248,10 +247,34 @@ impl Service {
     /// # Errors
     /// The library's errors; `tokenRevoked` for a token of a revoked refresh family.
     pub fn verify(&self, text: &str, ctx: &Context) -> Result<VerifiedToken, ServiceError> {
-        let verified = self.verifier.verify_text(text, &self.keys, ctx)?;
-        self.check_family(&verified)?;
+        self.require_sync()?;
+        let mark = self.sync.mark();
+        let verified = self
+            .verifier
+            .verify_text(text, &self.keys, ctx)
+            .map_err(ServiceError::from)
+            .and_then(|v| self.check_family(&v).map(|()| v))
+            .map_err(|e| self.unless_stale(mark, e))?;
         self.record_use(&verified.identifier().token_id, ctx.now());
         Ok(verified)
+    }
+
+    /// As [`Service::verify`], looking up once what the mirror does not know of a token
+    /// minted on another node (then verifying again, still with no I/O).
+    ///
+    /// # Errors
+    /// As [`Service::verify`].
+    pub async fn verify_fresh(
+        &self,
+        text: &str,
+        ctx: &Context,
+    ) -> Result<VerifiedToken, ServiceError> {
+        let first = self.verify(text, ctx);
+        let unknown = matches!(&first, Err(ServiceError::Token(e)) if e.id() == "tokenInvalid");
+        if unknown && self.read_through(text).await {
+            return self.verify(text, ctx);
+        }
+        first
     }
 
     /// The user a verified token speaks for (refuses a provider's token and an access token of
@@ -260,6 +283,7 @@ impl Service {
     /// # Errors
     /// `Unauthorized` for a provider; `tokenRevoked` for a revoked family.
     pub fn token_user(&self, verified: &VerifiedToken) -> Result<User, ServiceError> {
+        self.require_sync()?;
         self.check_family(verified)?;
         match verified.identifier().subject {
             Subject::User(id) => Ok(User {
@@ -281,15 +305,31 @@ impl Service {
             session: Some(session),
         } = &verified.identifier().token_type
         {
-            let revoked = self
-                .families
-                .read()
-                .map_or(true, |f| f.contains(session.as_ref()));
+            let revoked = !self.sync.fresh()
+                || self
+                    .families
+                    .read()
+                    .map_or(true, |f| f.contains(session.as_ref()));
             if revoked {
-                return Err(caveat_token::Error::Revocation(RevocationError::Revoked).into());
+                return Err(caveat_token::Error::Revocation(
+                    caveat_token::RevocationError::Revoked,
+                )
+                .into());
             }
         }
         Ok(())
+    }
+
+    /// `e`, or `Unavailable` if the node may have gone stale since `mark` (the mirrors then
+    /// refuse everything, and the refusal says nothing about the token).
+    fn unless_stale(&self, mark: u64, e: ServiceError) -> ServiceError {
+        if self.sync.stale_since(mark) {
+            ServiceError::Unavailable {
+                lag: self.sync.lag(),
+            }
+        } else {
+            e
+        }
     }
 
     fn revoke_family_in_mirror(&self, family: &str) {

@@ -9,8 +9,8 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use caveat_token::{
-    Caveat, Exchange, Expect, Identifier, NamedStatus, Persistence, RevocationSource, Subject,
-    TokenType,
+    Caveat, Exchange, Expect, Identifier, KeySource, NamedStatus, Persistence, RevocationSource,
+    Subject, TokenType,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -67,7 +67,7 @@ pub enum AccessGrant {
 impl From<ServiceError> for AccessGrant {
     fn from(e: ServiceError) -> Self {
         match e {
-            ServiceError::Internal(_) => Self::Internal(e),
+            ServiceError::Internal(_) | ServiceError::Unavailable { .. } => Self::Internal(e),
             other => Self::InvalidGrant(other.id().to_owned()),
         }
     }
@@ -181,13 +181,13 @@ impl Service {
     ) -> Result<TokenPair, AccessGrant> {
         let at = now();
         let ctx = Self::context(at, ip, Some("rest"), Expect::Access)?;
-        let verified = self.verify(apikey, &ctx)?;
+        let verified = self.verify_fresh(apikey, &ctx).await?;
         let user = self.token_user(&verified)?;
         let generation = self.generation_of(&user).await?;
         let key_id = verified.identifier().key_id.map(|k| k.into_owned());
         let key = self
             .keys
-            .get(key_id.as_deref())
+            .root_key(key_id.as_deref())
             .ok_or_else(|| AccessGrant::InvalidGrant("tokenInvalid".into()))?;
         let ttl = APIKEY_ACCESS_TTL.min(self.policy.max_ttl());
         let token_id = random_id()?;
@@ -221,6 +221,7 @@ impl Service {
     /// # Errors
     /// A store failure.
     pub async fn introspect(&self, token: &str) -> Result<Value, ServiceError> {
+        self.require_sync()?;
         if token.starts_with(REFRESH_PREFIX) {
             let h = hash(token);
             let found = self.blocking(move |s| s.refresh_family(&h)).await?;
@@ -238,8 +239,15 @@ impl Service {
                 _ => json!({"active": false}),
             });
         }
+        if self.active(token, now()).is_none() {
+            self.read_through(token).await;
+        }
+        let mark = self.sync.mark();
         let Some((id, exp)) = self.active(token, now()) else {
-            return Ok(json!({"active": false}));
+            return match self.unless_stale(mark, ServiceError::NotFound) {
+                ServiceError::NotFound => Ok(json!({"active": false})),
+                unavailable => Err(unavailable),
+            };
         };
         let mut out = json!({
             "active": true,
@@ -262,6 +270,7 @@ impl Service {
     /// # Errors
     /// A store failure.
     pub async fn revoke_presented(&self, token: &str) -> Result<bool, ServiceError> {
+        self.require_sync()?;
         if token.starts_with(REFRESH_PREFIX) {
             let h = hash(token);
             if let Some((family, user_id)) = self.blocking(move |s| s.refresh_family(&h)).await? {
@@ -279,7 +288,8 @@ impl Service {
         };
         match (&identifier.persistence, &identifier.token_type) {
             (Persistence::Named, _) => {
-                if self.named.named_status(&identifier.token_id) == NamedStatus::Active {
+                // The store decides (the token may be another node's, not mirrored yet).
+                if self.named.named_status(&identifier.token_id) != NamedStatus::Revoked {
                     let user = User {
                         id: user_id.to_string(),
                     };
@@ -374,7 +384,7 @@ impl Service {
 
     /// The identifier of a token whose signature verifies under one of the keys (caveats not
     /// cleared), owned.
-    fn signed_identifier(&self, token: &str) -> Option<Identifier<'static>> {
+    pub(super) fn signed_identifier(&self, token: &str) -> Option<Identifier<'static>> {
         let token = caveat_token::Token::from_text(token, self.verifier.limits()).ok()?;
         let signed = self.verifier.check_signature(&token, &self.keys).ok()?;
         signed.identifier().ok().map(Identifier::into_owned)

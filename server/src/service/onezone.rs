@@ -195,21 +195,20 @@ impl Service {
         persistence: Persistence,
         caveats: &[Caveat],
     ) -> Result<Token, ServiceError> {
+        let (key_id, key) = self.keys.0.current().ok_or_else(|| {
+            ServiceError::Internal(super::keys::KeyError::NoActiveKey.to_string())
+        })?;
         let identifier = Identifier {
             location: LOCATION.into(),
-            key_id: Some(self.current_key_id.as_str().into()),
+            key_id: Some(key_id.into()),
             token_id: token_id.into(),
             subject: Subject::User(user.id.as_str().into()),
             token_type,
             persistence,
         };
-        Ok(self.policy.mint(
-            Format::Native,
-            &self.current_key,
-            &identifier,
-            caveats,
-            now(),
-        )?)
+        Ok(self
+            .policy
+            .mint(Format::Native, key, &identifier, caveats, now())?)
     }
 
     /// The user's current generation, as the store has it.
@@ -301,7 +300,7 @@ impl Service {
         };
         let token = self.mint(user, &id, token_type, Persistence::Named, &caveats)?;
         self.blocking(move |s| s.add_named(&row)).await?;
-        self.named.issue(id.clone());
+        self.named.fill(&id, super::NamedEntry::Active);
         Ok((id, token.to_text()))
     }
 
@@ -383,10 +382,10 @@ impl Service {
         }
         match update.revoked {
             Some(true) => {
-                self.named.revoke(id);
+                self.named.set(id, super::NamedEntry::Revoked);
             }
             Some(false) => {
-                self.named.reinstate(id);
+                self.named.set(id, super::NamedEntry::Active);
             }
             None => {}
         }
@@ -405,7 +404,7 @@ impl Service {
         {
             return Err(ServiceError::NotFound);
         }
-        self.named.delete(id);
+        self.named.set(id, super::NamedEntry::Gone);
         Ok(())
     }
 
@@ -413,7 +412,7 @@ impl Service {
     ///
     /// # Errors
     /// `missingRequiredValue` (token), `badValue` (peerIp, interface), the library's errors.
-    pub fn verify_request(
+    pub async fn verify_request(
         &self,
         request: &VerifyRequest,
         expect: Expect,
@@ -436,7 +435,7 @@ impl Service {
         };
         let at = now();
         let ctx = Self::context(at, ip, request.interface.as_deref(), expect)?;
-        let verified = self.verify(token, &ctx)?;
+        let verified = self.verify_fresh(token, &ctx).await?;
         let identifier = verified.identifier();
         let mut out = Map::new();
         out.insert("subject".into(), subject_json(&identifier.subject));

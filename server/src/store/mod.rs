@@ -8,23 +8,143 @@
 //!
 //! The SQL is written once for every backend (see `schema.sql`): `$N` placeholders numbered in
 //! order of first appearance (SQLite binds them positionally, as PostgreSQL does), TEXT and BIGINT
-//! columns only.
+//! columns only. The schema is a numbered list of migrations ([`MIGRATIONS`]) that both backends
+//! apply in order, each recorded in `schema_version`.
+//!
+//! Every change that can turn an accept into a deny (or back) writes a row to the change log in
+//! its own transaction, numbered by a counter row that the transaction holds locked until it
+//! commits, so that the numbers are committed in order: a reader that has seen number N has
+//! seen every change numbered below N. The nodes' mirrors follow the log ([`Store::changes_since`]).
 
+mod pg_tls;
+mod postgres;
 mod sqlite;
 #[cfg(test)]
 mod suite;
 
 use std::fmt;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+/// The schema, as numbered migrations applied in order by every backend (the SQL is the subset
+/// that SQLite and PostgreSQL share).
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("schema.sql")),
+    (2, include_str!("changes.sql")),
+];
+
+/// The newest schema version this build knows (a database with a newer one is refused).
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// What a change in the log did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// A named token was created (active).
+    NamedIssued(String),
+    /// A named token was revoked.
+    NamedRevoked(String),
+    /// A named token was reinstated.
+    NamedReinstated(String),
+    /// A named token was deleted.
+    NamedDeleted(String),
+    /// A user's generation of temporary tokens became this.
+    Generation {
+        /// The user id.
+        user_id: String,
+        /// The new generation.
+        generation: u64,
+    },
+    /// A refresh-token family was revoked.
+    FamilyRevoked(String),
+    /// A root key was added.
+    KeyAdded(String),
+    /// A root key was retired.
+    KeyRetired(String),
+    /// A user was removed (with its named tokens and refresh families).
+    UserRemoved(String),
+    /// A kind this build does not know (a newer node wrote it): the mirror cannot apply it and
+    /// stops, failing closed.
+    Unknown(String),
+}
+
+impl ChangeKind {
+    /// The stored form: kind, subject, value.
+    #[must_use]
+    pub fn to_row(&self) -> (&'static str, &str, Option<u64>) {
+        match self {
+            Self::NamedIssued(id) => ("named.issued", id, None),
+            Self::NamedRevoked(id) => ("named.revoked", id, None),
+            Self::NamedReinstated(id) => ("named.reinstated", id, None),
+            Self::NamedDeleted(id) => ("named.deleted", id, None),
+            Self::Generation {
+                user_id,
+                generation,
+            } => ("user.generation", user_id, Some(*generation)),
+            Self::FamilyRevoked(id) => ("family.revoked", id, None),
+            Self::KeyAdded(id) => ("key.added", id, None),
+            Self::KeyRetired(id) => ("key.retired", id, None),
+            Self::UserRemoved(id) => ("user.removed", id, None),
+            Self::Unknown(kind) => ("unknown", kind, None),
+        }
+    }
+
+    /// Parses the stored form (an unknown kind is [`ChangeKind::Unknown`]).
+    #[must_use]
+    pub fn from_row(kind: &str, subject: String, value: Option<u64>) -> Self {
+        match (kind, value) {
+            ("named.issued", None) => Self::NamedIssued(subject),
+            ("named.revoked", None) => Self::NamedRevoked(subject),
+            ("named.reinstated", None) => Self::NamedReinstated(subject),
+            ("named.deleted", None) => Self::NamedDeleted(subject),
+            ("user.generation", Some(generation)) => Self::Generation {
+                user_id: subject,
+                generation,
+            },
+            ("family.revoked", None) => Self::FamilyRevoked(subject),
+            ("key.added", None) => Self::KeyAdded(subject),
+            ("key.retired", None) => Self::KeyRetired(subject),
+            ("user.removed", None) => Self::UserRemoved(subject),
+            _ => Self::Unknown(kind.to_owned()),
+        }
+    }
+}
+
+/// One row of the change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Its number: 1, 2, 3, … in commit order.
+    pub seq: u64,
+    /// What changed.
+    pub kind: ChangeKind,
+}
+
+/// Everything the mirrors hold, read in one transaction, with the number of the last change
+/// it includes.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The last change the snapshot includes.
+    pub seq: u64,
+    /// Every named token's id and whether it is revoked.
+    pub named: Vec<(String, bool)>,
+    /// Every user's id and generation.
+    pub generations: Vec<(String, u64)>,
+    /// The ids of every revoked refresh family.
+    pub revoked_families: Vec<String>,
+    /// Every root key, oldest first.
+    pub keys: Vec<KeyRow>,
+}
 
 /// What a store call can fail with.
 #[derive(Debug)]
 pub enum StoreError {
     /// A unique constraint: the name (of a user or of a token) is taken.
     Conflict,
-    /// The database failed (I/O, corruption, a lock held too long).
+    /// The database failed (corruption, a bad statement, a lock held too long).
     Backend(String),
+    /// The database cannot be reached (connection refused or lost, pool exhausted): the
+    /// request may succeed later.
+    Unavailable(String),
 }
 
 impl fmt::Display for StoreError {
@@ -32,6 +152,7 @@ impl fmt::Display for StoreError {
         match self {
             Self::Conflict => f.write_str("the name is taken"),
             Self::Backend(e) => write!(f, "database error: {e}"),
+            Self::Unavailable(e) => write!(f, "database unavailable: {e}"),
         }
     }
 }
@@ -199,4 +320,20 @@ pub trait Store: Send + Sync + 'static {
     fn revoke_family(&self, family: &str, user_id: Option<&str>) -> StoreResult<bool>;
     /// The ids of every revoked family (to fill the mirror).
     fn revoked_families(&self) -> StoreResult<Vec<String>>;
+
+    /// Removes a user with its named tokens and refresh families; whether it existed.
+    fn remove_user(&self, user_id: &str) -> StoreResult<bool>;
+    /// Everything the mirrors hold, in one transaction.
+    fn snapshot(&self) -> StoreResult<Snapshot>;
+    /// The changes numbered after `after`, in order, at most `limit`.
+    fn changes_since(&self, after: u64, limit: u32) -> StoreResult<Vec<Change>>;
+    /// Deletes all but the last `keep` changes (at least one is always kept, so that a node
+    /// behind sees the gap); how many were deleted. A node that was further behind reloads a
+    /// snapshot.
+    fn prune_changes(&self, keep: u64) -> StoreResult<u64>;
+    /// Woken when the log may have grown (a notification, or a reconnection of the listener);
+    /// `None` when the backend has no notifications (the service then polls only).
+    fn change_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
+    }
 }

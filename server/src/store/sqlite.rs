@@ -10,18 +10,13 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::{
-    KeyRow, NamedPatch, NamedRow, RefreshRow, RefreshUse, Store, StoreError, StoreResult, UserRow,
+    Change, ChangeKind, KeyRow, NamedPatch, NamedRow, RefreshRow, RefreshUse, Snapshot, Store,
+    StoreError, StoreResult, UserRow, MIGRATIONS, SCHEMA_VERSION,
 };
 
 /// How long a statement waits for another connection's write lock before failing. The CLI and
 /// the server may write the same file; their transactions are short.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The schema, created on first open.
-const SCHEMA: &str = include_str!("schema.sql");
-
-/// The version of `schema.sql` (a newer file is refused rather than misread).
-const SCHEMA_VERSION: i64 = 1;
 
 /// A SQLite database file.
 pub struct SqliteStore {
@@ -109,26 +104,43 @@ impl SqliteStore {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
-        tx.execute_batch(SCHEMA).map_err(backend)?;
-        let version: Option<i64> = tx
-            .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
+        tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
             .map_err(backend)?;
-        match version {
-            None => {
-                tx.execute(
-                    "INSERT INTO schema_version (version) VALUES ($1)",
-                    params![SCHEMA_VERSION],
-                )
-                .map_err(backend)?;
-            }
-            Some(v) if v > SCHEMA_VERSION => {
-                return Err(StoreError::Backend(format!(
-                    "the database has schema version {v}; this build knows {SCHEMA_VERSION}"
-                )))
-            }
-            Some(_) => {}
+        let version: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(backend)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Backend(format!(
+                "the database has schema version {version}; this build knows {SCHEMA_VERSION}"
+            )));
+        }
+        for (number, sql) in MIGRATIONS.iter().filter(|(n, _)| *n > version) {
+            tx.execute_batch(sql).map_err(backend)?;
+            tx.execute(
+                "INSERT INTO schema_version (version) VALUES ($1)",
+                params![number],
+            )
+            .map_err(backend)?;
         }
         tx.commit().map_err(backend)
+    }
+
+    /// Runs `f` in an immediate (write-locked) transaction and commits.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(backend)?;
+        Ok(out)
     }
 
     /// The connection. A panic while it was held cannot leave a transaction half done (an
@@ -188,71 +200,78 @@ impl Store for SqliteStore {
     }
 
     fn bump_generation(&self, user_id: &str) -> StoreResult<Option<u64>> {
-        self.lock()
-            .query_row(
-                "UPDATE users SET generation = generation + 1 WHERE id = $1 RETURNING generation",
-                params![user_id],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()
-            .map(|g| g.map(from_db))
-            .map_err(backend)
+        self.write(|tx| {
+            let generation = tx
+                .query_row(
+                    "UPDATE users SET generation = generation + 1 WHERE id = $1 \
+                     RETURNING generation",
+                    params![user_id],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()
+                .map_err(backend)?
+                .map(from_db);
+            if let Some(generation) = generation {
+                log(
+                    tx,
+                    &ChangeKind::Generation {
+                        user_id: user_id.to_owned(),
+                        generation,
+                    },
+                )?;
+            }
+            Ok(generation)
+        })
     }
 
     fn add_key(&self, key: &KeyRow) -> StoreResult<()> {
-        self.lock()
-            .execute(
-                "INSERT INTO root_keys (id, created, retired, sealed, nonce, secret) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+        self.write(|tx| {
+            let position = log_numbered(tx, &ChangeKind::KeyAdded(key.id.clone()))?;
+            tx.execute(
+                "INSERT INTO root_keys (id, created, retired, sealed, nonce, secret, position) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 params![
                     key.id,
                     to_db(key.created),
                     key.retired.map(to_db),
                     i64::from(key.sealed),
                     key.nonce,
-                    key.secret
+                    key.secret,
+                    position
                 ],
             )
             .map(drop)
             .map_err(backend)
+        })
     }
 
     fn keys(&self) -> StoreResult<Vec<KeyRow>> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT id, created, retired, sealed, nonce, secret FROM root_keys \
-                 ORDER BY created, rowid",
-            )
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(KeyRow {
-                    id: r.get(0)?,
-                    created: from_db(r.get(1)?),
-                    retired: r.get::<_, Option<i64>>(2)?.map(from_db),
-                    sealed: r.get::<_, i64>(3)? != 0,
-                    nonce: r.get(4)?,
-                    secret: r.get(5)?,
-                })
-            })
-            .map_err(backend)?;
-        rows.collect::<Result<_, _>>().map_err(backend)
+        query_all(
+            &self.lock(),
+            "SELECT id, created, retired, sealed, nonce, secret FROM root_keys \
+             ORDER BY COALESCE(position, 0), created, id",
+            key,
+        )
     }
 
     fn retire_key(&self, id: &str, at: u64) -> StoreResult<bool> {
-        self.lock()
-            .execute(
-                "UPDATE root_keys SET retired = $1 WHERE id = $2 AND retired IS NULL",
-                params![to_db(at), id],
-            )
-            .map(|n| n == 1)
-            .map_err(backend)
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE root_keys SET retired = $1 WHERE id = $2 AND retired IS NULL",
+                    params![to_db(at), id],
+                )
+                .map_err(backend)?;
+            if n == 1 {
+                log(tx, &ChangeKind::KeyRetired(id.to_owned()))?;
+            }
+            Ok(n == 1)
+        })
     }
 
     fn add_named(&self, t: &NamedRow) -> StoreResult<()> {
-        self.lock()
-            .execute(
+        self.write(|tx| {
+            tx.execute(
                 &format!(
                     "INSERT INTO named_tokens ({NAMED_COLUMNS}) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
@@ -270,8 +289,13 @@ impl Store for SqliteStore {
                     t.last_used.map(to_db)
                 ],
             )
-            .map(drop)
-            .map_err(backend)
+            .map_err(backend)?;
+            log(tx, &ChangeKind::NamedIssued(t.id.clone()))?;
+            if t.revoked {
+                log(tx, &ChangeKind::NamedRevoked(t.id.clone()))?;
+            }
+            Ok(())
+        })
     }
 
     fn named(&self, id: &str) -> StoreResult<Option<NamedRow>> {
@@ -311,31 +335,43 @@ impl Store for SqliteStore {
     }
 
     fn update_named(&self, user_id: &str, id: &str, patch: &NamedPatch) -> StoreResult<bool> {
-        self.lock()
-            .execute(
-                "UPDATE named_tokens SET name = COALESCE($1, name), \
-                 custom_metadata = COALESCE($2, custom_metadata), \
-                 revoked = COALESCE($3, revoked) WHERE user_id = $4 AND id = $5",
-                params![
-                    patch.name,
-                    patch.custom_metadata,
-                    patch.revoked.map(i64::from),
-                    user_id,
-                    id
-                ],
-            )
-            .map(|n| n == 1)
-            .map_err(backend)
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE named_tokens SET name = COALESCE($1, name), \
+                     custom_metadata = COALESCE($2, custom_metadata), \
+                     revoked = COALESCE($3, revoked) WHERE user_id = $4 AND id = $5",
+                    params![
+                        patch.name,
+                        patch.custom_metadata,
+                        patch.revoked.map(i64::from),
+                        user_id,
+                        id
+                    ],
+                )
+                .map_err(backend)?;
+            match (n, patch.revoked) {
+                (1, Some(true)) => log(tx, &ChangeKind::NamedRevoked(id.to_owned()))?,
+                (1, Some(false)) => log(tx, &ChangeKind::NamedReinstated(id.to_owned()))?,
+                _ => {}
+            }
+            Ok(n == 1)
+        })
     }
 
     fn delete_named(&self, user_id: &str, id: &str) -> StoreResult<bool> {
-        self.lock()
-            .execute(
-                "DELETE FROM named_tokens WHERE user_id = $1 AND id = $2",
-                params![user_id, id],
-            )
-            .map(|n| n == 1)
-            .map_err(backend)
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "DELETE FROM named_tokens WHERE user_id = $1 AND id = $2",
+                    params![user_id, id],
+                )
+                .map_err(backend)?;
+            if n == 1 {
+                log(tx, &ChangeKind::NamedDeleted(id.to_owned()))?;
+            }
+            Ok(n == 1)
+        })
     }
 
     fn touch_named(&self, uses: &[(String, u64)]) -> StoreResult<()> {
@@ -394,6 +430,7 @@ impl Store for SqliteStore {
                 params![family],
             )
             .map_err(backend)?;
+            log(&tx, &ChangeKind::FamilyRevoked(family.clone()))?;
             tx.commit().map_err(backend)?;
             return Ok(RefreshUse::Reused { family });
         }
@@ -423,14 +460,19 @@ impl Store for SqliteStore {
     }
 
     fn revoke_family(&self, family: &str, user_id: Option<&str>) -> StoreResult<bool> {
-        self.lock()
-            .execute(
-                "UPDATE refresh_families SET revoked = 1 \
-                 WHERE id = $1 AND ($2 IS NULL OR user_id = $2)",
-                params![family, user_id],
-            )
-            .map(|n| n == 1)
-            .map_err(backend)
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE refresh_families SET revoked = 1 \
+                     WHERE id = $1 AND ($2 IS NULL OR user_id = $2)",
+                    params![family, user_id],
+                )
+                .map_err(backend)?;
+            if n == 1 {
+                log(tx, &ChangeKind::FamilyRevoked(family.to_owned()))?;
+            }
+            Ok(n == 1)
+        })
     }
 
     fn revoked_families(&self) -> StoreResult<Vec<String>> {
@@ -441,6 +483,166 @@ impl Store for SqliteStore {
         let rows = stmt.query_map([], |r| r.get(0)).map_err(backend)?;
         rows.collect::<Result<_, _>>().map_err(backend)
     }
+
+    fn remove_user(&self, user_id: &str) -> StoreResult<bool> {
+        self.write(|tx| {
+            let named: Vec<String> = {
+                let mut stmt = tx
+                    .prepare("SELECT id FROM named_tokens WHERE user_id = $1")
+                    .map_err(backend)?;
+                let rows = stmt
+                    .query_map(params![user_id], |r| r.get(0))
+                    .map_err(backend)?;
+                rows.collect::<Result<_, _>>().map_err(backend)?
+            };
+            let families: Vec<String> = {
+                let mut stmt = tx
+                    .prepare("SELECT id FROM refresh_families WHERE user_id = $1 AND revoked = 0")
+                    .map_err(backend)?;
+                let rows = stmt
+                    .query_map(params![user_id], |r| r.get(0))
+                    .map_err(backend)?;
+                rows.collect::<Result<_, _>>().map_err(backend)?
+            };
+            for sql in [
+                "DELETE FROM named_tokens WHERE user_id = $1",
+                "DELETE FROM refresh_tokens WHERE family IN \
+                 (SELECT id FROM refresh_families WHERE user_id = $1)",
+                "DELETE FROM refresh_families WHERE user_id = $1",
+            ] {
+                tx.execute(sql, params![user_id]).map_err(backend)?;
+            }
+            let n = tx
+                .execute("DELETE FROM users WHERE id = $1", params![user_id])
+                .map_err(backend)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            for id in named {
+                log(tx, &ChangeKind::NamedDeleted(id))?;
+            }
+            for family in families {
+                log(tx, &ChangeKind::FamilyRevoked(family))?;
+            }
+            log(tx, &ChangeKind::UserRemoved(user_id.to_owned()))?;
+            Ok(true)
+        })
+    }
+
+    fn prune_changes(&self, keep: u64) -> StoreResult<u64> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM change_log WHERE seq <= \
+                 (SELECT seq FROM change_head WHERE id = 1) - $1",
+                params![to_db(keep.max(1))],
+            )
+            .map(|n| n as u64)
+            .map_err(backend)
+        })
+    }
+
+    fn snapshot(&self) -> StoreResult<Snapshot> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(backend)?;
+        let seq = tx
+            .query_row("SELECT seq FROM change_head WHERE id = 1", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(backend)?;
+        let named = query_all(&tx, "SELECT id, revoked FROM named_tokens", |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)? != 0))
+        })?;
+        let generations = query_all(&tx, "SELECT id, generation FROM users", |r| {
+            Ok((r.get(0)?, from_db(r.get(1)?)))
+        })?;
+        let revoked_families = query_all(
+            &tx,
+            "SELECT id FROM refresh_families WHERE revoked = 1",
+            |r| r.get(0),
+        )?;
+        let keys = query_all(
+            &tx,
+            "SELECT id, created, retired, sealed, nonce, secret FROM root_keys \
+             ORDER BY COALESCE(position, 0), created, id",
+            key,
+        )?;
+        tx.commit().map_err(backend)?;
+        Ok(Snapshot {
+            seq: from_db(seq),
+            named,
+            generations,
+            revoked_families,
+            keys,
+        })
+    }
+
+    fn changes_since(&self, after: u64, limit: u32) -> StoreResult<Vec<Change>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT seq, kind, subject, value FROM change_log WHERE seq > $1 \
+                 ORDER BY seq LIMIT $2",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(params![to_db(after), i64::from(limit)], |r| {
+                Ok(Change {
+                    seq: from_db(r.get(0)?),
+                    kind: ChangeKind::from_row(
+                        &r.get::<_, String>(1)?,
+                        r.get(2)?,
+                        r.get::<_, Option<i64>>(3)?.map(from_db),
+                    ),
+                })
+            })
+            .map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
+    }
+}
+
+fn key(r: &Row<'_>) -> rusqlite::Result<KeyRow> {
+    Ok(KeyRow {
+        id: r.get(0)?,
+        created: from_db(r.get(1)?),
+        retired: r.get::<_, Option<i64>>(2)?.map(from_db),
+        sealed: r.get::<_, i64>(3)? != 0,
+        nonce: r.get(4)?,
+        secret: r.get(5)?,
+    })
+}
+
+fn query_all<T>(
+    conn: &Connection,
+    sql: &str,
+    f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let mut stmt = conn.prepare(sql).map_err(backend)?;
+    let rows = stmt.query_map([], f).map_err(backend)?;
+    rows.collect::<Result<_, _>>().map_err(backend)
+}
+
+/// Appends a change to the log, numbered by the counter row (locked until the transaction
+/// commits).
+fn log(tx: &rusqlite::Transaction<'_>, change: &ChangeKind) -> StoreResult<()> {
+    log_numbered(tx, change).map(drop)
+}
+
+/// As [`log`], returning the change's number.
+fn log_numbered(tx: &rusqlite::Transaction<'_>, change: &ChangeKind) -> StoreResult<i64> {
+    let seq: i64 = tx
+        .query_row(
+            "UPDATE change_head SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(backend)?;
+    let (kind, subject, value) = change.to_row();
+    tx.execute(
+        "INSERT INTO change_log (seq, kind, subject, value) VALUES ($1, $2, $3, $4)",
+        params![seq, kind, subject, value.map(to_db)],
+    )
+    .map_err(backend)?;
+    Ok(seq)
 }
 
 fn insert_refresh(tx: &rusqlite::Transaction<'_>, row: &RefreshRow) -> StoreResult<()> {
@@ -466,26 +668,12 @@ mod tests {
         (dir, Arc::new(store))
     }
 
-    #[test]
-    fn users_are_unique_by_name_and_generations_grow() {
-        suite::users_are_unique_by_name_and_generations_grow(&*store().1);
+    #[allow(clippy::unnecessary_wraps)]
+    fn open(_test: &str) -> Option<(tempfile::TempDir, Arc<SqliteStore>)> {
+        Some(store())
     }
 
-    #[test]
-    fn named_tokens_belong_to_their_owner() {
-        suite::named_tokens_belong_to_their_owner(&*store().1);
-    }
-
-    #[test]
-    fn a_reused_refresh_token_revokes_its_family() {
-        suite::a_reused_refresh_token_revokes_its_family(&*store().1);
-    }
-
-    #[test]
-    fn of_two_concurrent_uses_of_a_refresh_token_exactly_one_rotates() {
-        let (_dir, s) = store();
-        suite::of_two_concurrent_uses_of_a_refresh_token_exactly_one_rotates(s);
-    }
+    suite::store_suite!(open);
 
     #[test]
     fn state_survives_reopening() {

@@ -24,15 +24,40 @@ pub fn now() -> u64 {
         .as_secs()
 }
 
-/// A database in its own temporary directory.
+/// A database: a SQLite file in its own temporary directory, or a fresh PostgreSQL database.
 pub struct Db {
     pub dir: tempfile::TempDir,
+    postgres: Option<String>,
 }
 
 impl Db {
     pub fn new() -> Self {
         Self {
             dir: tempfile::tempdir().expect("tempdir"),
+            postgres: None,
+        }
+    }
+
+    /// A fresh database on the PostgreSQL server `CAVEAT_TEST_POSTGRES` names; `None` (the
+    /// test skips, saying so) when it is unset, except in CI, where that fails.
+    pub fn postgres(test: &str) -> Option<Self> {
+        let base = pg::base_url(test)?;
+        Some(Self::on_postgres(&base))
+    }
+
+    /// A fresh database on the PostgreSQL server of `base` (a `postgres://…/db` URL).
+    pub fn on_postgres(base: &str) -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+            postgres: Some(pg::fresh_database(base)),
+        }
+    }
+
+    /// A database at this URL (made by the caller).
+    pub fn at_url(url: String) -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+            postgres: Some(url),
         }
     }
 
@@ -41,7 +66,10 @@ impl Db {
     }
 
     pub fn url(&self) -> String {
-        format!("sqlite://{}", self.path().display())
+        match &self.postgres {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.path().display()),
+        }
     }
 
     /// Runs a CLI command on this database with `stdin`; returns (success, stdout, stderr).
@@ -84,6 +112,8 @@ impl Db {
     }
 }
 
+pub mod pg;
+
 /// A running server.
 pub struct Server {
     pub addr: SocketAddr,
@@ -106,10 +136,11 @@ impl Server {
         }
         let mut child = cmd.spawn().expect("spawn server");
         let stdout = child.stdout.take().expect("stdout");
+        // The rest of standard output is drained, so that the server never blocks on it.
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("ready line");
+        let mut reader = BufReader::new(stdout);
+        reader.read_line(&mut line).expect("ready line");
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
         let addr = line
             .trim()
             .strip_prefix("caveat-server ready on http://")
@@ -133,6 +164,11 @@ impl Server {
             .expect("kill");
         assert!(sent.success());
         self.child.wait().expect("wait").success()
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// kill -9.
