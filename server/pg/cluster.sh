@@ -50,6 +50,12 @@ bin_dir() {
     local b
     if ! b=$(find_bin); then
         echo "cluster.sh: installing PostgreSQL from Debian's packages" >&2
+        # Without a default cluster: the package would otherwise create one and start it on
+        # port 5432, a server nobody stops. Only this script's clusters run.
+        if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+            mkdir -p /etc/postgresql-common
+            echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
+        fi
         { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >&2
         b=$(find_bin)
     fi
