@@ -52,11 +52,12 @@ bin_dir() {
         echo "cluster.sh: installing PostgreSQL from Debian's packages" >&2
         # Without a default cluster: the package would otherwise create one and start it on
         # port 5432, a server nobody stops. Only this script's clusters run.
-        if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
-            mkdir -p /etc/postgresql-common
-            echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
-        fi
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >&2
+        # (A drop-in, not the package's own conffile, so dpkg has nothing to ask about.)
+        mkdir -p /etc/postgresql-common/createcluster.d
+        echo "create_main_cluster = false" \
+            >/etc/postgresql-common/createcluster.d/caveat-no-main-cluster.conf
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold postgresql; } >&2
         b=$(find_bin)
     fi
     echo "$b"
