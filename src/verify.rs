@@ -95,6 +95,7 @@ pub struct Verifier {
     limits: Limits,
     leeway: u64,
     predicates: NameMap<Predicate>,
+    invalid_name_registered: bool, // A predicate's name no caveat can have: see app_view_holds.
     allow_data_access: bool,
     geo: Option<Arc<dyn GeoSource + Send + Sync>>,
     groups: Option<Arc<dyn GroupMembership + Send + Sync>>,
@@ -232,7 +233,9 @@ impl Verifier {
     where
         F: Fn(&str, &Context) -> bool + Send + Sync + 'static,
     {
-        self.predicates.insert(name.into(), Arc::new(predicate));
+        let name = name.into();
+        self.invalid_name_registered |= !crate::caveat::AppCaveat::name_is_valid(&name);
+        self.predicates.insert(name, Arc::new(predicate));
         self
     }
 
@@ -528,7 +531,7 @@ impl Verifier {
                     // The owned decoder and `clear_caveat` stay the authority for every other
                     // kind, every kind not allowed, and every error.
                     if format == Format::Native {
-                        if let Some(view) = native::view_caveat(bytes) {
+                        if let Some(view) = native::view_caveat_name_unchecked(bytes) {
                             if self.clear_view(index, view, bytes, &identifier, ctx, &mut state)? {
                                 continue;
                             }
@@ -578,7 +581,7 @@ impl Verifier {
     /// [`Verifier::clear_caveat`] on a caveat read in place, when that is sure to decide alike:
     /// `Ok(true)` when the caveat is allowed and holds, the same error when it is allowed and
     /// does not hold, `Ok(false)` to leave it to the general path (a kind not allowed for this
-    /// type, an application caveat with no predicate). None of these kinds is a restriction.
+    /// type, an app caveat with no predicate or a bad name). None of these kinds is a restriction.
     fn clear_view(
         &self,
         index: usize,
@@ -597,7 +600,7 @@ impl Verifier {
         let holds = match view {
             CaveatView::Time(t) => Some(t.holds(ctx.now, self.leeway)),
             CaveatView::Ip(ip) => Some(ip.holds(ctx.ip)),
-            CaveatView::App { name, value } => self.predicates.get(name).map(|p| p(value, ctx)),
+            CaveatView::App { name, value } => self.app_view_holds(name, value, ctx),
         };
         match holds {
             Some(true) => {

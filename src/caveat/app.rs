@@ -35,9 +35,14 @@ impl AppCaveat {
         })
     }
 
-    /// Whether [`AppCaveat::new`] would accept `name` and `value`, without allocating.
-    pub(crate) fn is_valid(name: &str, value: &str) -> bool {
-        check_name(name).is_ok() && check_value(value).is_ok()
+    /// Whether [`AppCaveat::new`] would accept `name` (with a valid value), without allocating.
+    pub(crate) fn name_is_valid(name: &str) -> bool {
+        check_name(name).is_ok()
+    }
+
+    /// Whether [`AppCaveat::new`] would accept `value` (with a valid name), without allocating.
+    pub(crate) fn value_is_valid(value: &str) -> bool {
+        check_value(value).is_ok()
     }
 
     /// The namespaced name.
