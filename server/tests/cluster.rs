@@ -4,51 +4,16 @@
 
 mod common;
 
-/// Prints a measurement past the test harness's capture (straight to standard error), so that
-/// CI's log shows it for passing tests too.
-fn report(line: std::fmt::Arguments<'_>) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{line}");
-}
-
 use std::time::{Duration, Instant};
 
-use common::{basic, request, time_caveat, Db, Server};
+use common::{
+    basic, report, request, time_caveat, token_of, verify_id, Db, Server, NAMED, TEMP, UNLIMITED,
+};
 use serde_json::json;
-
-const TEMP: &str = "/api/v3/onezone/user/tokens/temporary";
-const NAMED: &str = "/api/v3/onezone/user/tokens/named";
-const VERIFY: &str = "/api/v3/onezone/tokens/verify_access_token";
-
-/// No rate limit (the tests send many unauthenticated verifications from one address).
-const UNLIMITED: [&str; 4] = ["--rate-limit", "100000000", "--rate-burst", "100000000"];
 
 /// How long a change may take to reach the other node before the test gives up (the target is
 /// 1 s; this bound only keeps a broken build from hanging).
 const GIVE_UP: Duration = Duration::from_secs(10);
-
-fn verify_id(server: &Server, token: &str) -> String {
-    let r = server.post_json(VERIFY, &[], &json!({ "token": token }));
-    match r.status {
-        200 => "ok".into(),
-        _ => r.error_id(),
-    }
-}
-
-fn token_of(r: &common::Resp) -> String {
-    assert!(
-        r.status == 201 || r.status == 200,
-        "{} {}",
-        r.status,
-        r.body
-    );
-    let v = r.json();
-    v["token"]
-        .as_str()
-        .or_else(|| v["access_token"].as_str())
-        .expect("token")
-        .to_owned()
-}
 
 /// Two nodes on a fresh database with a user `alice`.
 fn two_nodes(test: &str) -> Option<(Db, Server, Server)> {

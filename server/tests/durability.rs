@@ -7,36 +7,8 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use common::{basic, time_caveat, try_request, Db, Server, BIN};
+use common::{basic, time_caveat, token_of, try_request, verify_id, Db, Server, BIN, NAMED, TEMP};
 use serde_json::json;
-
-const TEMP: &str = "/api/v3/onezone/user/tokens/temporary";
-const NAMED: &str = "/api/v3/onezone/user/tokens/named";
-const VERIFY: &str = "/api/v3/onezone/tokens/verify_access_token";
-
-fn token_of(r: &common::Resp) -> String {
-    assert!(
-        r.status == 200 || r.status == 201,
-        "{} {}",
-        r.status,
-        r.body
-    );
-    let v = r.json();
-    v["token"]
-        .as_str()
-        .or_else(|| v["access_token"].as_str())
-        .expect("token")
-        .to_owned()
-}
-
-fn verify_id(server: &Server, token: &str) -> String {
-    let r = server.post_json(VERIFY, &[], &json!({ "token": token }));
-    if r.status == 200 {
-        "ok".into()
-    } else {
-        r.error_id()
-    }
-}
 
 #[test]
 fn a_restart_keeps_users_keys_named_tokens_generations_and_revocations() {

@@ -4,12 +4,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{basic, eventually, time_caveat, Db, Server};
+use common::{basic, eventually, time_caveat, Db, Server, NAMED, TEMP, VERIFY};
 use serde_json::{json, Value};
-
-const TEMP: &str = "/api/v3/onezone/user/tokens/temporary";
-const NAMED: &str = "/api/v3/onezone/user/tokens/named";
-const VERIFY: &str = "/api/v3/onezone/tokens/verify_access_token";
 
 fn setup() -> (Db, Server, String, String) {
     let db = Db::new();

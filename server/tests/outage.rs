@@ -4,37 +4,20 @@
 
 mod common;
 
-/// Prints a measurement past the test harness's capture (straight to standard error), so that
-/// CI's log shows it for passing tests too.
-fn report(line: std::fmt::Arguments<'_>) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{line}");
-}
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::pg::Cluster;
-use common::{basic, request, time_caveat, try_request, Db, Server};
+use common::{
+    basic, report, request, time_caveat, try_request, verify_id, Db, Server, NAMED, TEMP,
+    UNLIMITED, VERIFY,
+};
 use serde_json::json;
-
-const TEMP: &str = "/api/v3/onezone/user/tokens/temporary";
-const NAMED: &str = "/api/v3/onezone/user/tokens/named";
-const VERIFY: &str = "/api/v3/onezone/tokens/verify_access_token";
-const UNLIMITED: [&str; 4] = ["--rate-limit", "100000000", "--rate-burst", "100000000"];
 
 /// The bound that keeps a broken build from hanging (the nodes need 2 s to go stale here and a
 /// few to reconnect).
 const GIVE_UP: Duration = Duration::from_secs(30);
-
-fn verify_id(server: &Server, token: &str) -> String {
-    let r = server.post_json(VERIFY, &[], &json!({ "token": token }));
-    match r.status {
-        200 => "ok".into(),
-        _ => r.error_id(),
-    }
-}
 
 fn token_of(r: &common::Resp) -> String {
     assert!(

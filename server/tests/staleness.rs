@@ -5,23 +5,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{basic, time_caveat, Db, Server};
+use common::{basic, time_caveat, verify_id, Db, Server, NAMED, TEMP};
 use serde_json::json;
-
-const TEMP: &str = "/api/v3/onezone/user/tokens/temporary";
-const NAMED: &str = "/api/v3/onezone/user/tokens/named";
-const VERIFY: &str = "/api/v3/onezone/tokens/verify_access_token";
 
 /// The bound that keeps a broken build from hanging (the log is polled every 2 s).
 const GIVE_UP: Duration = Duration::from_secs(15);
-
-fn verify_id(server: &Server, token: &str) -> String {
-    let r = server.post_json(VERIFY, &[], &json!({ "token": token }));
-    match r.status {
-        200 => "ok".into(),
-        _ => r.error_id(),
-    }
-}
 
 fn token_of(r: &common::Resp) -> String {
     assert_eq!(r.status, 201, "{}", r.body);

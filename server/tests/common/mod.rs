@@ -320,3 +320,44 @@ pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
 pub fn exists(path: &Path) -> bool {
     path.exists()
 }
+
+/// The Onezone routes the tests call most.
+pub const TEMP: &str = "/api/v3/onezone/user/tokens/temporary";
+/// The named-token collection.
+pub const NAMED: &str = "/api/v3/onezone/user/tokens/named";
+/// Access-token verification (unauthenticated).
+pub const VERIFY: &str = "/api/v3/onezone/tokens/verify_access_token";
+
+/// No rate limit (the many-node tests send many unauthenticated verifications from one address).
+pub const UNLIMITED: [&str; 4] = ["--rate-limit", "100000000", "--rate-burst", "100000000"];
+
+/// Prints a measurement past the test harness's capture (straight to standard error), so that
+/// CI's log shows it for passing tests too.
+pub fn report(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// What `verify_access_token` on `server` says of `token`: `"ok"` or the error id.
+pub fn verify_id(server: &Server, token: &str) -> String {
+    let r = server.post_json(VERIFY, &[], &serde_json::json!({ "token": token }));
+    match r.status {
+        200 => "ok".into(),
+        _ => r.error_id(),
+    }
+}
+
+/// The token a successful creation or exchange returned (`token`, or OAuth's `access_token`).
+pub fn token_of(r: &Resp) -> String {
+    assert!(
+        r.status == 201 || r.status == 200,
+        "{} {}",
+        r.status,
+        r.body
+    );
+    let v = r.json();
+    v["token"]
+        .as_str()
+        .or_else(|| v["access_token"].as_str())
+        .expect("token")
+        .to_owned()
+}
