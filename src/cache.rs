@@ -13,18 +13,20 @@
 //! [`Context`] — is always done again, by the very function [`Verifier::verify`] runs, so the
 //! cache never changes a decision, only its cost.
 //!
-//! The cache is bounded (a fixed number of entries, evicted by the CLOCK second-chance policy),
-//! split in shards each behind its own [`RwLock`] (hits only take a read lock), and safe to share
-//! between threads. Only tokens that verified and cleared are inserted, so an attacker cannot
-//! fill it with forgeries; the hash that places a text in the cache is keyed at random per cache.
+//! The cache is bounded (a fixed number of entries in sets of up to eight, a full set evicting by
+//! the CLOCK second-chance policy) and safe to share between threads: a hit takes no lock and
+//! writes no memory that another thread's hit reads, so hits scale with the cores, on one token
+//! as on many (see the `table` module). Only tokens that verified and cleared are inserted, so
+//! an attacker cannot fill it with forgeries; the hash that places a text in the cache is keyed
+//! at random per cache.
+
+mod table;
 
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::hash::BuildHasher;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 
 use crate::caveat::Caveat;
 use crate::context::Context;
@@ -36,11 +38,8 @@ use crate::token::Token;
 use crate::verified::VerifiedToken;
 use crate::verify::{Caveats, Verifier};
 
-/// Most shards a cache is split into (a power of two). Sixteen keeps lock contention negligible
-/// on the machines services run on without making small caches uneven.
-const MAX_SHARDS: usize = 16;
-/// Fewest entries per shard before the cache uses fewer shards.
-const MIN_SHARD_ENTRIES: usize = 64;
+use table::{Handle, Table};
+
 /// How many trailing bytes of a token's text are hashed. A native token's text ends with the
 /// base64 of its 32-byte tag, so this is enough to tell verified tokens apart, and it keeps a
 /// lookup's cost independent of the token's size. Equality is always checked on the whole text.
@@ -79,8 +78,7 @@ const HASHED_SUFFIX: usize = 32;
 ///  ```
 pub struct VerificationCache {
     verifier: Verifier,
-    shards: Box<[RwLock<Shard>]>,
-    shard_capacity: usize,
+    table: Table<Entry>,
     hasher: TextHasher,
 }
 
@@ -97,7 +95,7 @@ impl fmt::Debug for VerificationCache {
 /// A token the cache verified (now or earlier) and cleared against the current request: a
 /// shared handle to a [`VerifiedToken`].
 #[derive(Clone)]
-pub struct CachedToken(Arc<Entry>);
+pub struct CachedToken(Handle<Entry>);
 
 impl Deref for CachedToken {
     type Target = VerifiedToken;
@@ -136,20 +134,22 @@ struct Entry {
 
 impl VerificationCache {
     /// A cache of at most `capacity` tokens in front of `verifier` (whose limits, leeway and
-    /// predicates it uses for every token). A capacity of 0 caches nothing.
+    /// predicates it uses for every token). A capacity of 0 caches nothing. Tokens are held in
+    /// sets of eight, so [`capacity`](Self::capacity) is `capacity` rounded down to a multiple
+    /// of eight when it is over eight.
+    ///
+    /// ```
+    /// use caveat_token::{VerificationCache, Verifier};
+    ///
+    /// assert_eq!(VerificationCache::new(Verifier::new(), 10_000).capacity(), 10_000);
+    /// assert_eq!(VerificationCache::new(Verifier::new(), 1_001).capacity(), 1_000);
+    /// assert_eq!(VerificationCache::new(Verifier::new(), 5).capacity(), 5);
+    /// ```
     #[must_use]
     pub fn new(verifier: Verifier, capacity: usize) -> Self {
-        let shards = (capacity / MIN_SHARD_ENTRIES).clamp(1, MAX_SHARDS);
-        let shards = if shards.is_power_of_two() {
-            shards
-        } else {
-            shards.next_power_of_two() / 2
-        };
-        let shard_capacity = capacity.div_ceil(shards);
         Self {
             verifier,
-            shards: (0..shards).map(|_| RwLock::new(Shard::default())).collect(),
-            shard_capacity,
+            table: Table::new(capacity),
             hasher: TextHasher::new(),
         }
     }
@@ -163,16 +163,13 @@ impl VerificationCache {
     /// The most tokens the cache holds.
     #[must_use]
     pub fn capacity(&self) -> usize {
-        self.shard_capacity * self.shards.len()
+        self.table.capacity()
     }
 
     /// How many tokens the cache holds now.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| read(s).map_or(0, |s| s.index.len()))
-            .sum()
+        self.table.len()
     }
 
     /// Whether the cache holds no token.
@@ -183,9 +180,7 @@ impl VerificationCache {
 
     /// Forgets every token.
     pub fn clear(&self) {
-        for shard in self.shards.iter() {
-            *write(shard) = Shard::default();
-        }
+        self.table.clear();
     }
 
     /// [`Verifier::verify_text`], skipping decoding and the chain for a text already verified
@@ -201,9 +196,7 @@ impl VerificationCache {
         ctx: &Context,
     ) -> Result<CachedToken, Error> {
         let hash = self.hash(text);
-        let shard = self.shard(hash);
-        let hit = read(shard).and_then(|s| s.get(hash, text));
-        if let Some(entry) = hit {
+        if let Some(entry) = self.table.get(hash, text) {
             let still_valid = keys
                 .key_for(&KeyQuery::new(
                     entry.verified.token(),
@@ -224,7 +217,7 @@ impl VerificationCache {
             }
             // The key was removed or replaced: forget the entry and verify from scratch (which
             // fails unless the token also verifies under the key now in place).
-            write(shard).remove(hash, text);
+            self.table.remove(hash, text);
         }
 
         let token = Token::from_text(text, self.verifier.limits())?;
@@ -246,131 +239,19 @@ impl VerificationCache {
             verified,
             caveats,
         });
-        if self.shard_capacity > 0 {
-            write(shard).insert(hash, text, Arc::clone(&entry), self.shard_capacity);
-        }
-        Ok(CachedToken(entry))
+        Ok(CachedToken(self.table.insert(hash, text, entry)))
     }
 
     fn hash(&self, text: &str) -> u64 {
         self.hasher.hash(text.as_bytes())
     }
-
-    fn shard(&self, hash: u64) -> &RwLock<Shard> {
-        // The top bits pick the shard; the map inside uses the whole hash.
-        let n = self.shards.len();
-        let i = usize::try_from(hash >> 32).unwrap_or(0) % n;
-        &self.shards[i]
-    }
-}
-
-/// A shard's read guard, or `None` if a thread panicked while holding its write lock (then the
-/// lookup is a miss; the next writer resets the shard).
-fn read(shard: &RwLock<Shard>) -> Option<RwLockReadGuard<'_, Shard>> {
-    shard.read().ok()
-}
-
-/// A shard's write guard; a shard poisoned by a panic is reset, since the cache is only ever an
-/// optimization.
-fn write(shard: &RwLock<Shard>) -> RwLockWriteGuard<'_, Shard> {
-    shard.write().unwrap_or_else(|poisoned| {
-        let mut guard = poisoned.into_inner();
-        *guard = Shard::default();
-        shard.clear_poison();
-        guard
-    })
-}
-
-/// One shard: slots holding entries, an index from hash to slot, and the CLOCK hand.
-#[derive(Default)]
-struct Shard {
-    index: HashMap<u64, usize, BuildHasherDefault<PreHashed>>,
-    slots: Vec<Option<Slot>>,
-    free: Vec<usize>,
-    hand: usize,
-}
-
-struct Slot {
-    hash: u64,
-    text: Box<str>,
-    entry: Arc<Entry>,
-    /// CLOCK's reference bit: set on every hit, cleared as the hand passes.
-    referenced: AtomicBool,
-}
-
-impl Shard {
-    fn slot(&self, hash: u64, text: &str) -> Option<(usize, &Slot)> {
-        let i = *self.index.get(&hash)?;
-        let slot = self.slots.get(i)?.as_ref()?;
-        (slot.hash == hash && *slot.text == *text).then_some((i, slot))
-    }
-
-    fn get(&self, hash: u64, text: &str) -> Option<Arc<Entry>> {
-        let (_, slot) = self.slot(hash, text)?;
-        if !slot.referenced.load(Ordering::Relaxed) {
-            slot.referenced.store(true, Ordering::Relaxed);
-        }
-        Some(Arc::clone(&slot.entry))
-    }
-
-    fn remove(&mut self, hash: u64, text: &str) {
-        if let Some((i, _)) = self.slot(hash, text) {
-            self.index.remove(&hash);
-            self.slots[i] = None;
-            self.free.push(i);
-        }
-    }
-
-    fn insert(&mut self, hash: u64, text: &str, entry: Arc<Entry>, capacity: usize) {
-        let slot = Slot {
-            hash,
-            text: text.into(),
-            entry,
-            referenced: AtomicBool::new(false),
-        };
-        // The same hash (the same text, or a collision): reuse its slot.
-        if let Some(&i) = self.index.get(&hash) {
-            if let Some(s) = self.slots.get_mut(i) {
-                *s = Some(slot);
-                return;
-            }
-        }
-        let i = if let Some(i) = self.free.pop() {
-            i
-        } else if self.slots.len() < capacity {
-            self.slots.push(None);
-            self.slots.len() - 1
-        } else {
-            self.evict()
-        };
-        self.slots[i] = Some(slot);
-        self.index.insert(hash, i);
-    }
-
-    /// Frees a slot by CLOCK: the hand skips (and clears) entries hit since it last passed and
-    /// takes the first one that was not. Ends within two turns.
-    fn evict(&mut self) -> usize {
-        loop {
-            let i = self.hand % self.slots.len();
-            self.hand = i + 1;
-            match &self.slots[i] {
-                Some(s) if s.referenced.swap(false, Ordering::Relaxed) => {}
-                Some(s) => {
-                    self.index.remove(&s.hash);
-                    self.slots[i] = None;
-                    return i;
-                }
-                None => return i,
-            }
-        }
-    }
 }
 
 /// The hash that places a text in the cache: the text's length and its last [`HASHED_SUFFIX`]
 /// bytes, mixed with four random 64-bit keys drawn per cache by folded multiplications (the
-/// 128-bit product's halves xored). A collision only costs a miss (equality is always checked on
+/// 128-bit product's halves xored). A collision only shares a set (equality is always checked on
 /// the whole text), and only verified tokens are inserted; the random keys keep anyone who
-/// attenuates their own tokens from steering them into one shard or one run of buckets. About a
+/// attenuates their own tokens from steering them into one set. About a
 /// tenth of what SipHash costs on the same 40 bytes, which was a fifth of a cache hit.
 struct TextHasher([u64; 4]);
 
@@ -402,27 +283,6 @@ fn fold(a: u64, b: u64) -> u64 {
     #[allow(clippy::cast_possible_truncation)]
     let (low, high) = (product as u64, (product >> 64) as u64);
     low ^ high
-}
-
-/// The shard maps are keyed by a hash already computed with the cache's random key; hashing it
-/// again would only cost time.
-#[derive(Default)]
-struct PreHashed(u64);
-
-impl Hasher for PreHashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
 }
 
 #[cfg(test)]
