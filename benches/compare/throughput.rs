@@ -4,11 +4,12 @@
 //! Three workloads, each the n=5 token of the main comparison:
 //! - `uncached`: `Verifier::verify_text` on the same token (no lock or shared counter is on this
 //!   path, so it should scale with the cores);
-//! - `hits`: `VerificationCache::verify_text` on a token the cache holds (read locks on one
-//!   shard and the entry's reference count are shared);
+//! - `hits`: `VerificationCache::verify_text` on a token the cache holds, the same token from
+//!   every thread (the hardest case for sharing: one slot, one entry; a hit takes no lock and
+//!   each thread clones a handle of its own stripe);
 //! - `misses`: `VerificationCache::verify_text` over `MISS_TOKENS` distinct tokens cycling
 //!   through a cache of `MISS_CAPACITY` entries, so almost every call decodes, verifies and
-//!   inserts (taking a shard's write lock).
+//!   inserts (taking one set's writer lock and allocating the entry).
 //!
 //! Each (workload, T) pair runs `SLICE` of wall time, T = 1 and T = 2 alternating, `REPEATS`
 //! times; the median is printed. On a machine with other busy processes the two-thread figure
