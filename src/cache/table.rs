@@ -6,20 +6,23 @@
 //! loads the slot (an [`ArcSwapOption`]: a load leaves a note in the reading thread's own
 //! memory instead of a reference count in the slot) and compares the whole text. What a hit
 //! hands out is a reference-counted handle; so that two threads hitting the same token do not
-//! both write its one counter, every slot holds [`STRIPES`] handles, each its own allocation on
-//! its own cache lines, and each thread takes the handle of its stripe. A read therefore writes
-//! only to the reading thread's own memory and to its stripe's counter (and, at most once per
-//! pass of the eviction hand, the slot's reference bit).
+//! both write its one counter, a slot has [`STRIPES`] handles, made on the first hit from each
+//! stripe of threads, each its own allocation padded to two cache lines, and each thread takes
+//! the handle of its stripe. A hit therefore writes only to the reading thread's own memory and
+//! to its stripe's counter (and, once per pass of the eviction hand, the slot's reference bit;
+//! once per stripe, the handle it makes).
 //!
-//! Writers (inserts and removals, that is misses and invalidations) take the set's mutex, so
-//! a text is never in two slots of its set, and evict by CLOCK (second chance) within the set.
-//! Readers never take it; a reader racing a writer finds the old slot, the new one or none, each
-//! of which is a correct answer for a cache (every slot's text is checked whole before use).
+//! Writers (inserts and removals, that is misses and invalidations) take the set's mutex, which
+//! also holds a copy of what each slot holds (only writers change slots, under that mutex), so
+//! a text is never in two slots of its set and a writer reads no slot through `ArcSwap`; a full
+//! set evicts by CLOCK (second chance). Readers never take it; a reader racing a writer finds
+//! the old slot, the new one or none, each of which is a correct answer for a cache (every
+//! slot's text is checked whole before use).
 
 use std::cell::Cell;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use arc_swap::ArcSwapOption;
 
@@ -32,15 +35,22 @@ const STRIPES: usize = 4;
 /// A shared handle to a cached value: what a hit returns.
 pub(super) type Handle<T> = Arc<Stripe<T>>;
 
-/// One stripe's handle to a cached value, aligned so that no two stripes' counters share a
-/// cache line (an `Arc`'s counters sit at the start of its allocation, this value after them).
-#[repr(align(64))]
-pub(super) struct Stripe<T>(Arc<T>);
+/// One stripe's handle to a cached value. Padded so that its allocation (the `Arc`'s two
+/// counters, the pointer, the padding) spans 128 bytes: two handles' counters, each at the start
+/// of its own allocation, are then never on one 64-byte line, whatever the allocator's placement.
+/// (Padding by size, not `align(64)`: an over-aligned allocation costs several times more.)
+pub(super) struct Stripe<T> {
+    value: Arc<T>,
+    _pad: [u64; 13],
+}
 
 impl<T> Stripe<T> {
-    /// A handle of its own for a value that is not in the table.
+    /// A handle of its own for a value.
     pub(super) fn alone(value: Arc<T>) -> Handle<T> {
-        Arc::new(Self(value))
+        Arc::new(Self {
+            value,
+            _pad: [0; 13],
+        })
     }
 }
 
@@ -48,7 +58,7 @@ impl<T> Deref for Stripe<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.0
+        &self.value
     }
 }
 
@@ -64,8 +74,14 @@ struct Set<T> {
     /// Each slot's hash (a hint: a slot is used only after its own hash and text match).
     tags: [AtomicU64; WAYS],
     slots: [ArcSwapOption<Slot<T>>; WAYS],
-    /// Taken by writers only; holds the CLOCK hand.
-    writer: Mutex<usize>,
+    /// Taken by writers only.
+    writer: Mutex<Writer<T>>,
+}
+
+/// What a set's writers share: the CLOCK hand and a copy of what each slot holds.
+struct Writer<T> {
+    hand: usize,
+    slots: [Option<Arc<Slot<T>>>; WAYS],
 }
 
 struct Slot<T> {
@@ -73,7 +89,17 @@ struct Slot<T> {
     text: Box<str>,
     /// CLOCK's reference bit: set by a hit (when clear), cleared as the hand passes.
     referenced: AtomicBool,
-    handles: [Handle<T>; STRIPES],
+    value: Arc<T>,
+    /// One handle per stripe of threads, made on the stripe's first use.
+    handles: [OnceLock<Handle<T>>; STRIPES],
+}
+
+impl<T> Slot<T> {
+    /// This thread's handle to the slot's value.
+    fn handle(&self) -> Handle<T> {
+        let handle = self.handles[stripe()].get_or_init(|| Stripe::alone(Arc::clone(&self.value)));
+        Arc::clone(handle)
+    }
 }
 
 impl<T> Table<T> {
@@ -86,7 +112,10 @@ impl<T> Table<T> {
                 .map(|_| Set {
                     tags: std::array::from_fn(|_| AtomicU64::new(0)),
                     slots: std::array::from_fn(|_| ArcSwapOption::empty()),
-                    writer: Mutex::new(0),
+                    writer: Mutex::new(Writer {
+                        hand: 0,
+                        slots: std::array::from_fn(|_| None),
+                    }),
                 })
                 .collect(),
             ways,
@@ -110,9 +139,10 @@ impl<T> Table<T> {
     /// Forgets every value.
     pub(super) fn clear(&self) {
         for set in self.sets.iter() {
-            let _writer = lock(&set.writer);
-            for slot in &set.slots {
+            let mut writer = lock(&set.writer);
+            for (slot, copy) in set.slots.iter().zip(&mut writer.slots) {
                 slot.store(None);
+                *copy = None;
             }
         }
     }
@@ -137,7 +167,7 @@ impl<T> Table<T> {
                     if !slot.referenced.load(Ordering::Relaxed) {
                         slot.referenced.store(true, Ordering::Relaxed);
                     }
-                    return Some(Arc::clone(&slot.handles[stripe()]));
+                    return Some(slot.handle());
                 }
             }
         }
@@ -154,16 +184,20 @@ impl<T> Table<T> {
             hash,
             text: text.into(),
             referenced: AtomicBool::new(false),
-            handles: std::array::from_fn(|_| Stripe::alone(Arc::clone(&value))),
+            value,
+            handles: std::array::from_fn(|_| OnceLock::new()),
         });
-        let handle = Arc::clone(&slot.handles[stripe()]);
-        let mut hand = lock(&set.writer);
-        let i = self
-            .position(set, hash, text)
-            .or_else(|| (0..self.ways).find(|&i| set.slots[i].load().is_none()))
-            .unwrap_or_else(|| self.evict(set, &mut hand));
-        set.slots[i].store(Some(slot));
+        let handle = slot.handle();
+        let mut writer = lock(&set.writer);
+        let ways = &writer.slots[..self.ways];
+        let i = position(ways, hash, text)
+            .or_else(|| ways.iter().position(Option::is_none))
+            .unwrap_or_else(|| evict(&mut writer, self.ways));
+        set.slots[i].store(Some(Arc::clone(&slot)));
         set.tags[i].store(hash, Ordering::Release);
+        // The slot it replaces, if any, is dropped here, its last handles when their holders
+        // drop them.
+        writer.slots[i] = Some(slot);
         handle
     }
 
@@ -172,44 +206,42 @@ impl<T> Table<T> {
         let Some(set) = self.set(hash) else {
             return;
         };
-        let _writer = lock(&set.writer);
-        if let Some(i) = self.position(set, hash, text) {
+        let mut writer = lock(&set.writer);
+        if let Some(i) = position(&writer.slots[..self.ways], hash, text) {
             set.slots[i].store(None);
+            writer.slots[i] = None;
         }
-    }
-
-    /// The slot of `set` holding `text`.
-    fn position(&self, set: &Set<T>, hash: u64, text: &str) -> Option<usize> {
-        (0..self.ways).find(|&i| {
-            set.slots[i]
-                .load()
-                .as_deref()
-                .is_some_and(|s| s.hash == hash && *s.text == *text)
-        })
-    }
-
-    /// The slot to evict from a full set, by CLOCK: the hand skips (and clears) slots hit since
-    /// it last passed and stops at the first that was not; after two turns (hits racing the
-    /// hand) it takes the slot it is at.
-    fn evict(&self, set: &Set<T>, hand: &mut usize) -> usize {
-        for _ in 0..2 * self.ways {
-            let i = *hand % self.ways;
-            *hand = i + 1;
-            let kept = set.slots[i]
-                .load()
-                .as_deref()
-                .is_some_and(|s| s.referenced.swap(false, Ordering::Relaxed));
-            if !kept {
-                return i;
-            }
-        }
-        *hand % self.ways
     }
 }
 
+/// The slot among `slots` holding `text`.
+fn position<T>(slots: &[Option<Arc<Slot<T>>>], hash: u64, text: &str) -> Option<usize> {
+    slots.iter().position(|s| {
+        s.as_deref()
+            .is_some_and(|s| s.hash == hash && *s.text == *text)
+    })
+}
+
+/// The slot to evict from a full set of `ways` slots, by CLOCK: the hand skips (and clears)
+/// slots hit since it last passed and stops at the first that was not; after two turns (hits
+/// racing the hand) it takes the slot it is at.
+fn evict<T>(writer: &mut Writer<T>, ways: usize) -> usize {
+    for _ in 0..2 * ways {
+        let i = writer.hand % ways;
+        writer.hand = i + 1;
+        let kept = writer.slots[i]
+            .as_deref()
+            .is_some_and(|s| s.referenced.swap(false, Ordering::Relaxed));
+        if !kept {
+            return i;
+        }
+    }
+    writer.hand % ways
+}
+
 /// A set's writer lock. A panic while holding it leaves the set's slots consistent (each store
-/// is whole), so a poisoned lock is simply taken.
-fn lock(writer: &Mutex<usize>) -> MutexGuard<'_, usize> {
+/// is whole, and the copy is updated after the store), so a poisoned lock is simply taken.
+fn lock<T>(writer: &Mutex<Writer<T>>) -> MutexGuard<'_, Writer<T>> {
     writer
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -313,12 +345,16 @@ mod tests {
         });
         for h in &handles {
             assert_eq!(h.as_str(), "value");
-            assert!(Arc::ptr_eq(&h.0, &handles[0].0), "one shared value");
+            assert!(Arc::ptr_eq(&h.value, &handles[0].value), "one shared value");
         }
-        // Handles of different stripes are different allocations, 64-byte aligned.
+        // Handles of different stripes are different allocations, each at least two lines long.
         let stripes: std::collections::HashSet<usize> =
             handles.iter().map(|h| Arc::as_ptr(h) as usize).collect();
         assert!(stripes.len() > 1, "threads dealt different stripes");
-        assert!(stripes.iter().all(|p| p % 64 == 0));
+        assert!(std::mem::size_of::<Stripe<String>>() + 2 * std::mem::size_of::<usize>() >= 128);
+        // A thread hitting again gets its stripe's handle again, not a new one.
+        let again = table.get(1, "x").expect("a hit");
+        let mine = table.get(1, "x").expect("a hit");
+        assert!(Arc::ptr_eq(&again, &mine));
     }
 }
