@@ -136,7 +136,8 @@ impl VerificationCache {
     /// A cache of at most `capacity` tokens in front of `verifier` (whose limits, leeway and
     /// predicates it uses for every token). A capacity of 0 caches nothing. Tokens are held in
     /// sets of eight, so [`capacity`](Self::capacity) is `capacity` rounded down to a multiple
-    /// of eight when it is over eight.
+    /// of eight when it is over eight. The sets are allocated here, 32 bytes a token, and a
+    /// capacity over 1,048,576 (2^20, 32 MiB of sets) is taken as that.
     ///
     /// ```
     /// use caveat_token::{VerificationCache, Verifier};
@@ -144,6 +145,7 @@ impl VerificationCache {
     /// assert_eq!(VerificationCache::new(Verifier::new(), 10_000).capacity(), 10_000);
     /// assert_eq!(VerificationCache::new(Verifier::new(), 1_001).capacity(), 1_000);
     /// assert_eq!(VerificationCache::new(Verifier::new(), 5).capacity(), 5);
+    /// assert_eq!(VerificationCache::new(Verifier::new(), usize::MAX).capacity(), 1 << 20);
     /// ```
     #[must_use]
     pub fn new(verifier: Verifier, capacity: usize) -> Self {

@@ -28,6 +28,9 @@ use arc_swap::ArcSwapOption;
 
 /// Most slots in a set. Eight tags fill one 64-byte cache line.
 pub(super) const WAYS: usize = 8;
+/// The most values a table holds: its sets are allocated up front (32 bytes a slot), so a
+/// larger capacity is taken as this one (32 MiB of sets) rather than allocating gigabytes.
+pub(super) const MAX_CAPACITY: usize = 1 << 20;
 /// Handles per slot, one per stripe of threads; threads are dealt stripes in turn as they
 /// first use a cache, so up to this many threads never share a counter.
 const STRIPES: usize = 4;
@@ -103,10 +106,9 @@ impl<T> Slot<T> {
 }
 
 impl<T> Table<T> {
-    /// A table of at most `capacity` values (none for 0).
+    /// A table of at most `capacity` values (none for 0), and of at most [`MAX_CAPACITY`].
     pub(super) fn new(capacity: usize) -> Self {
-        let ways = capacity.min(WAYS);
-        let sets = capacity.checked_div(ways).unwrap_or(0);
+        let (sets, ways) = shape(capacity);
         Self {
             sets: (0..sets)
                 .map(|_| Set {
@@ -214,6 +216,13 @@ impl<T> Table<T> {
     }
 }
 
+/// How many sets of how many ways hold at most `capacity` (and at most [`MAX_CAPACITY`]) values.
+fn shape(capacity: usize) -> (usize, usize) {
+    let capacity = capacity.min(MAX_CAPACITY);
+    let ways = capacity.min(WAYS);
+    (capacity.checked_div(ways).unwrap_or(0), ways)
+}
+
 /// The slot among `slots` holding `text`.
 fn position<T>(slots: &[Option<Arc<Slot<T>>>], hash: u64, text: &str) -> Option<usize> {
     slots.iter().position(|s| {
@@ -285,6 +294,10 @@ mod tests {
             }
         }
         assert_eq!(Table::<u8>::new(5).capacity(), 5);
+        assert_eq!(shape(usize::MAX), (MAX_CAPACITY / WAYS, WAYS));
+        assert_eq!(shape(MAX_CAPACITY + 7), (MAX_CAPACITY / WAYS, WAYS));
+        // The up-front cost the docs state: 32 bytes a slot.
+        assert!(std::mem::size_of::<Set<String>>() <= 32 * WAYS);
     }
 
     #[test]
