@@ -749,6 +749,60 @@ mod tests {
     }
 
     #[test]
+    fn racing_hits_inserts_evictions_and_clears_never_change_a_decision() {
+        // Eight slots (one set) for 24 tokens, some forged or expired, from four threads; one of
+        // them also clears the cache now and then. Every answer must be the uncached one, and
+        // the handles a thread holds must stay valid while others evict their slots.
+        let keys = ring();
+        let cache = VerificationCache::new(verifier(), 8);
+        let texts: Vec<String> = (0..24u8)
+            .map(|x| match x % 6 {
+                5 => mint(3, 1, &[(0, 200)]),    // forged
+                4 => mint(1, 1, &[(0, 90 + x)]), // expired at some of the times below
+                _ => mint(1, 1, &[(0, 200), (0, 150 + x)]),
+            })
+            .collect();
+        let held: Vec<Vec<(&String, CachedToken)>> = std::thread::scope(|s| {
+            let spawned: Vec<_> = (0..4usize)
+                .map(|t| {
+                    let (cache, keys, texts) = (&cache, &keys, &texts);
+                    s.spawn(move || {
+                        let mut held = Vec::new();
+                        for i in 0..600usize {
+                            let text = &texts[(i * (t + 1) + t) % texts.len()];
+                            #[allow(clippy::cast_possible_truncation)]
+                            let ctx = context(90 + (i % 40) as u8, 0, 0, 0);
+                            let expected = outcome(cache.verifier().verify_text(text, keys, &ctx));
+                            let got = cache.verify_text(text, keys, &ctx);
+                            if let Ok(token) = &got {
+                                if i % 50 == 0 {
+                                    held.push((text, token.clone()));
+                                }
+                            }
+                            assert_eq!(outcome(got), expected);
+                            if t == 0 && i % 97 == 0 {
+                                cache.clear();
+                            }
+                            assert!(cache.len() <= cache.capacity());
+                        }
+                        held
+                    })
+                })
+                .collect();
+            spawned
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        });
+        // Tokens handed out long ago are still whole, though most were evicted since.
+        for (text, token) in held.iter().flatten() {
+            assert_eq!(token.token().to_text(), **text);
+            assert!(token.expires().is_some());
+        }
+        assert!(held.iter().map(Vec::len).sum::<usize>() > 0);
+    }
+
+    #[test]
     fn the_text_hash_sees_the_length_and_every_byte_of_the_suffix() {
         let hasher = TextHasher::new();
         let text = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
