@@ -25,9 +25,11 @@
 //! allocations per call are counted with a counting global allocator, outside the timed batches.
 //! Set `COMPARE_ROUNDS` for more or fewer rounds.
 //!
-//! The first line describes the machine (`MACHINE cpu=… sha-ni=on|off compression-ns=…`: the CPU
-//! model, whether the SHA extensions are there for `sha2` to use, and the median ns of one SHA-256
-//! compression), so a ratio can be read against the hardware. Then a Markdown table, then one
+//! The first line describes the machine (`MACHINE cpu=… family=… model=… sha-ni=on|off cores=…
+//! load=… compression-ns=…`: the CPU model with its family and model numbers, whether the SHA
+//! extensions are there for `sha2` to use, the cores, the one-minute load average when the run
+//! started, and the median ns of one SHA-256 compression), so a ratio can be read against the
+//! hardware and against what else the machine was doing. Then a Markdown table, then one
 //! machine-readable line per ratio and per allocation count: `RATIO verify/floor n=5 0.97`,
 //! `RATIO verify/physical n=5 1.30`, `RATIO macaroon/verify n=5 7.4`,
 //! `RATIO libmacaroons/verify n=5 9.0`, `RATIO jwt/verify n=5 2.5`,
@@ -609,18 +611,25 @@ fn measure(f: &Fixture, rounds: usize) -> [Spread; CONTENDERS] {
     out
 }
 
-/// The machine line: CPU model, SHA extensions, cores, and the median ns of one SHA-256
-/// compression (`compress256` on one block, as `sha2` runs it here).
+/// The machine line: CPU model (name, family and model numbers), SHA extensions, cores, the load
+/// average, and the median ns of one SHA-256 compression (`compress256` on one block, as `sha2`
+/// runs it here).
 fn machine_line() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("model name")
-                .map(|r| r.trim_start_matches([' ', '\t', ':']))
-        })
-        .unwrap_or("unknown")
-        .to_owned();
+    let field = |name: &str| {
+        cpuinfo
+            .lines()
+            .find_map(|l| {
+                let (key, value) = l.split_once(':')?;
+                (key.trim() == name).then(|| value.trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown".to_owned())
+    };
+    let (model, family, number) = (field("model name"), field("cpu family"), field("model"));
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned());
     #[cfg(target_arch = "x86_64")]
     let sha = if std::arch::is_x86_feature_detected!("sha") {
         "on"
@@ -644,7 +653,10 @@ fn machine_line() -> String {
         .collect();
     black_box(state);
     let ns = quantile(&mut samples, 0.5);
-    format!("MACHINE cpu=\"{model}\" sha-ni={sha} cores={cores} compression-ns={ns:.1}")
+    format!(
+        "MACHINE cpu=\"{model}\" family={family} model={number} sha-ni={sha} cores={cores} \
+         load={load} compression-ns={ns:.1}"
+    )
 }
 
 fn thousands(ns: f64) -> String {
