@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use caveat_token::{
     Caveat, Context, Error, Format, Identifier, Limits, Persistence, RootKey, Subject, Token,
-    TokenType, Verified, Verifier,
+    TokenType, Verifier,
 };
 
 const README_KEY: &[u8] = b"this is the key";
